@@ -1,0 +1,26 @@
+"""Neural style transfer through the frozen VGG16 backbone of an SSD300 detector.
+
+Quick use:
+    from style_transfer import stylize_images
+    result = stylize_images("imgs/chelsea.jpg", "imgs/GreatWave.png", size=320, output="out.png")
+
+Heavy modules (TensorFlow) load on first use of these names.
+"""
+import importlib
+
+_LAZY = {
+    "stylize_images": "style_transfer.api",
+    "load_feature_extractor": "style_transfer.api",
+    "StyleSettings": "style_transfer.optimize",
+    "StyleResult": "style_transfer.optimize",
+    "stylize": "style_transfer.optimize",
+    "build_feature_extractor": "style_transfer.backbone",
+    "FeatureExtractor": "style_transfer.backbone",
+}
+__all__ = list(_LAZY)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'style_transfer' has no attribute {name!r}")

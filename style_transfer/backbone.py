@@ -1,0 +1,188 @@
+"""SSD300 → frozen truncated VGG16: the loss network of the style transfer.
+
+SSD300 is instantiated and its weights loaded (a VOC-format checkpoint when one is
+given or found in `ssd_weights/`, else its VGG16 part initialised from ImageNet, as
+SSD training itself starts). Its VGG16 layers are then copied one by one into a
+truncated VGG16 (conv1_1 … conv5_3) whose layers are all frozen.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from models import SSD300, VGG16, vgg16_layer_specs
+from style_transfer.errors import UserInputError
+from style_transfer.weights import imagenet_vgg16_weights
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SSD_WEIGHTS_DIR = PROJECT_ROOT / "ssd_weights"
+VGG16_LAYER_NAMES = tuple(name for name, _, _ in vgg16_layer_specs(5))
+# The first five layers feed the style loss; layer -2 (conv5_2) feeds the content loss.
+DEFAULT_STYLE_LAYERS = VGG16_LAYER_NAMES[:5]
+DEFAULT_CONTENT_LAYERS = (VGG16_LAYER_NAMES[-2],)
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """How a backbone expects its input: channel order, mean subtracted, scale (from 0–255)."""
+
+    bgr: bool = True
+    mean: tuple = (103.939, 116.779, 123.68)
+    scale: float = 1.0
+
+    def apply(self, rgb):
+        """Map a 0–255 RGB tensor to the backbone's input space."""
+        x = rgb[..., ::-1] if self.bgr else rgb
+        return (x - tf.constant(self.mean, x.dtype)) * self.scale
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Preprocessing":
+        return cls(bool(d["bgr"]), tuple(float(v) for v in d["mean"]), float(d.get("scale", 1.0)))
+
+
+CAFFE = Preprocessing()  # what ImageNet VGG16 (and so SSD300) expects
+
+
+def metadata_path(weights_path: Path) -> Path:
+    """The JSON file beside a checkpoint recording its classes and preprocessing."""
+    name = Path(weights_path).name
+    stem = name[: -len(".weights.h5")] if name.endswith(".weights.h5") else Path(name).stem
+    return Path(weights_path).with_name(stem + ".json")
+
+
+def save_ssd300(ssd: SSD300, path, preprocessing: Preprocessing = CAFFE, extra: dict | None = None) -> None:
+    """Save SSD300 weights (.weights.h5) with a JSON sidecar of classes and preprocessing."""
+    path = Path(path)
+    ssd.save_weights(str(path))
+    meta = {"classes": list(ssd.class_names), "preprocessing": asdict(preprocessing), **(extra or {})}
+    metadata_path(path).write_text(json.dumps(meta, indent=2))
+
+
+def find_checkpoint(search_dir: Path = SSD_WEIGHTS_DIR) -> Path | None:
+    """The first `*.weights.h5` in `ssd_weights/`, if any."""
+    found = sorted(Path(search_dir).glob("*.weights.h5")) if Path(search_dir).is_dir() else []
+    return found[0] if found else None
+
+
+def init_vgg16_from_imagenet(layers) -> None:
+    """Set the conv layers among `layers` (named conv1_1 …) to ImageNet VGG16's weights."""
+    weights = imagenet_vgg16_weights()
+    for layer in layers:
+        if layer.name in weights:
+            layer.set_weights(weights[layer.name])
+
+
+def load_ssd300(ssd_weights=None, search_dir: Path = SSD_WEIGHTS_DIR):
+    """Instantiate SSD300 and load its weights.
+
+    Returns (ssd, preprocessing, description). With no checkpoint given or found in
+    `search_dir`, the VGG16 part is initialised from ImageNet VGG16.
+    """
+    path = Path(ssd_weights) if ssd_weights else find_checkpoint(search_dir)
+    if path is None:
+        ssd = SSD300()
+        init_vgg16_from_imagenet(ssd.vgg16_layers())
+        return ssd, CAFFE, "SSD300 with ImageNet VGG16 backbone (no VOC checkpoint)"
+    if not path.is_file():
+        raise UserInputError(f"SSD300 weights not found: {path}")
+    meta_file = metadata_path(path)
+    meta = json.loads(meta_file.read_text()) if meta_file.exists() else {}
+    ssd = SSD300(class_names=meta.get("classes")) if meta.get("classes") else SSD300()
+    try:
+        ssd.load_weights(str(path))
+    except Exception as exc:  # Keras raises ValueError/OSError/KeyError for foreign files
+        raise UserInputError(f"cannot load SSD300 weights from {path}: {str(exc).splitlines()[0]}") from None
+    prep = Preprocessing.from_dict(meta["preprocessing"]) if "preprocessing" in meta else CAFFE
+    return ssd, prep, f"SSD300 checkpoint {path.name}"
+
+
+def copy_vgg16_backbone(ssd: SSD300) -> keras.Model:
+    """A frozen truncated VGG16 (conv1_1 … conv5_3) with SSD300's VGG16 weights copied in."""
+    vgg = VGG16(until=5, name="vgg16_from_ssd300")
+    targets = vgg.layers[1:]
+    for src, dst in zip(ssd.vgg16_layers(), targets, strict=True):
+        if src.name != dst.name:
+            raise AssertionError(f"layer mismatch {src.name} vs {dst.name}")
+        dst.set_weights(src.get_weights())
+        dst.trainable = False
+    vgg.trainable = False
+    return vgg
+
+
+def _check_layers(names, kind):
+    for n in names:
+        if n not in VGG16_LAYER_NAMES:
+            raise UserInputError(f"unknown {kind} layer '{n}' (choose from {', '.join(VGG16_LAYER_NAMES)})")
+    if not names:
+        raise UserInputError(f"at least one {kind} layer is needed")
+
+
+class FeatureExtractor:
+    """Frozen VGG16 features of a 0–255 RGB image: (style features, content features)."""
+
+    def __init__(self, vgg: keras.Model, preprocessing: Preprocessing = CAFFE,
+                 style_layers=DEFAULT_STYLE_LAYERS, content_layers=DEFAULT_CONTENT_LAYERS,
+                 description: str = ""):
+        style_layers, content_layers = tuple(style_layers), tuple(content_layers)
+        _check_layers(style_layers, "style")
+        _check_layers(content_layers, "content")
+        self.vgg = vgg
+        self.preprocessing = preprocessing
+        self.style_layers = style_layers
+        self.content_layers = content_layers
+        self.description = description
+        outputs = [vgg.get_layer(n).output for n in style_layers + content_layers]
+        self.model = keras.Model(vgg.input, outputs, name="style_content_features")
+        self.model.trainable = False
+
+    @property
+    def output_names(self) -> tuple:
+        return self.style_layers + self.content_layers
+
+    def __call__(self, rgb):
+        outs = self.model(self.preprocessing.apply(rgb), training=False)
+        n = len(self.style_layers)
+        return list(outs[:n]), list(outs[n:])
+
+    def with_layers(self, style_layers=None, content_layers=None) -> "FeatureExtractor":
+        """The same frozen network tapped at other layers."""
+        return FeatureExtractor(self.vgg, self.preprocessing,
+                                style_layers or self.style_layers, content_layers or self.content_layers,
+                                self.description)
+
+
+def build_feature_extractor(ssd_weights=None, style_layers=DEFAULT_STYLE_LAYERS,
+                            content_layers=DEFAULT_CONTENT_LAYERS, backbone: str = "ssd300",
+                            seed: int = 0) -> FeatureExtractor:
+    """The style-transfer loss network.
+
+    backbone: "ssd300" (SSD300 as loaded → copied VGG16, the default), "imagenet"
+    (ImageNet VGG16 directly) or "random" (randomly initialised VGG16, for comparison).
+    """
+    if backbone == "ssd300":
+        ssd, prep, desc = load_ssd300(ssd_weights)
+        vgg = copy_vgg16_backbone(ssd)
+        del ssd
+    elif backbone in ("imagenet", "random"):
+        if backbone == "random":
+            keras.utils.set_random_seed(seed)
+        vgg = VGG16(until=5, name=f"vgg16_{backbone}")
+        if backbone == "imagenet":
+            init_vgg16_from_imagenet(vgg.layers[1:])
+        for layer in vgg.layers:
+            layer.trainable = False
+        prep, desc = CAFFE, ("ImageNet VGG16" if backbone == "imagenet" else "randomly initialised VGG16")
+    else:
+        raise UserInputError(f"unknown backbone '{backbone}' (ssd300, imagenet or random)")
+    return FeatureExtractor(vgg, prep, style_layers, content_layers, desc)
+
+
+def layer_weights_equal(a, b) -> bool:
+    """True when two layers hold identical weights."""
+    wa, wb = a.get_weights(), b.get_weights()
+    return len(wa) == len(wb) and all(np.array_equal(x, y) for x, y in zip(wa, wb))

@@ -1,0 +1,1 @@
+"""Sub-commands of `style-transfer`; each module has `register(subparsers)`."""

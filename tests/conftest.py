@@ -1,0 +1,45 @@
+"""Shared fixtures: the loss network built once, small images, a CLI runner."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+ROOT = Path(__file__).resolve().parent.parent
+IMGS = ROOT / "imgs"
+
+
+@pytest.fixture(scope="session")
+def extractor():
+    """The default loss network: SSD300 → copied, frozen truncated VGG16."""
+    from style_transfer.backbone import build_feature_extractor
+
+    return build_feature_extractor()
+
+
+@pytest.fixture
+def content_small():
+    return np.asarray(Image.open(IMGS / "chelsea.jpg").convert("RGB").resize((128, 85)), np.float32)
+
+
+@pytest.fixture
+def style_small():
+    return np.asarray(Image.open(IMGS / "GreatWave.png").convert("RGB").resize((128, 90)), np.float32)
+
+
+def run_cli(*args, cwd=None, timeout=600):
+    """Run `python -m style_transfer ARGS` and return the CompletedProcess."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "style_transfer", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd or ROOT, env=env, timeout=timeout)
+
+
+@pytest.fixture
+def cli():
+    return run_cli

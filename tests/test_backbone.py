@@ -1,0 +1,91 @@
+"""SSD300 → frozen truncated VGG16: copy, freezing, outputs, checkpoints."""
+import json
+
+import numpy as np
+import pytest
+
+from models import SSD300
+from style_transfer import backbone as B
+from style_transfer.errors import UserInputError
+from style_transfer.weights import imagenet_vgg16_weights
+
+
+@pytest.fixture(scope="module")
+def ssd_and_vgg():
+    ssd, prep, _ = B.load_ssd300(search_dir="/nonexistent")
+    return ssd, B.copy_vgg16_backbone(ssd)
+
+
+def test_copy_equals_ssd_backbone_and_is_frozen(ssd_and_vgg):
+    ssd, vgg = ssd_and_vgg
+    copied = vgg.layers[1:]
+    assert len(copied) == 17
+    for src, dst in zip(ssd.vgg16_layers(), copied):
+        assert src.name == dst.name
+        assert B.layer_weights_equal(src, dst)
+        assert not dst.trainable
+    assert vgg.trainable_weights == []
+
+
+def test_default_backbone_is_imagenet(ssd_and_vgg):
+    _, vgg = ssd_and_vgg
+    ref = imagenet_vgg16_weights()
+    np.testing.assert_array_equal(vgg.get_layer("conv5_3").get_weights()[0], ref["conv5_3"][0])
+
+
+def test_output_names_and_shapes_300(extractor):
+    assert extractor.output_names == ("conv1_1", "conv1_2", "pool1", "conv2_1", "conv2_2", "conv5_2")
+    style, content = extractor(np.zeros((1, 300, 300, 3), np.float32))
+    shapes = [tuple(t.shape[1:]) for t in style + content]
+    assert shapes == [(300, 300, 64), (300, 300, 64), (150, 150, 64), (150, 150, 128), (150, 150, 128),
+                      (19, 19, 512)]
+    assert extractor.model.trainable_weights == []
+
+
+def test_output_shapes_non_square(extractor):
+    style, content = extractor(np.zeros((1, 200, 320, 3), np.float32))
+    assert tuple(style[0].shape) == (1, 200, 320, 64)
+    assert tuple(style[2].shape) == (1, 100, 160, 64)
+    assert tuple(content[0].shape) == (1, 13, 20, 512)
+
+
+def test_layers_by_name(extractor):
+    other = extractor.with_layers(["conv3_1", "conv4_1"], ["conv4_2"])
+    style, content = other(np.zeros((1, 64, 64, 3), np.float32))
+    assert [tuple(t.shape[1:]) for t in style + content] == [(16, 16, 256), (8, 8, 512), (8, 8, 512)]
+    with pytest.raises(UserInputError, match="unknown style layer 'conv9_9'"):
+        extractor.with_layers(["conv9_9"])
+
+
+def test_caffe_preprocessing(extractor):
+    rgb = np.array([[[[10.0, 20.0, 30.0]]]], np.float32)
+    out = np.asarray(B.CAFFE.apply(rgb))
+    np.testing.assert_allclose(out[0, 0, 0], [30 - 103.939, 20 - 116.779, 10 - 123.68], rtol=1e-6)
+
+
+def test_checkpoint_backbone_replaces_imagenet(tmp_path):
+    ssd = SSD300(class_names=["tree"])
+    rng = np.random.RandomState(1)
+    for layer in ssd.vgg16_layers():
+        if layer.weights:
+            layer.set_weights([rng.normal(0, 0.01, w.shape).astype("float32") for w in layer.get_weights()])
+    path = tmp_path / "trees.weights.h5"
+    B.save_ssd300(ssd, path, B.Preprocessing(bgr=False, mean=(1.0, 2.0, 3.0)))
+    meta = json.loads((tmp_path / "trees.json").read_text())
+    assert meta["classes"] == ["tree"] and meta["preprocessing"]["bgr"] is False
+    ex = B.build_feature_extractor(path)
+    assert ex.preprocessing == B.Preprocessing(bgr=False, mean=(1.0, 2.0, 3.0))
+    np.testing.assert_array_equal(ex.vgg.get_layer("conv2_1").get_weights()[0],
+                                  ssd.get_layer("conv2_1").get_weights()[0])
+    # and the search directory picks it up by itself
+    ssd2, _, desc = B.load_ssd300(search_dir=tmp_path)
+    assert "trees.weights.h5" in desc and ssd2.num_classes == 2
+
+
+def test_missing_or_bad_checkpoint(tmp_path):
+    with pytest.raises(UserInputError, match="not found"):
+        B.load_ssd300(tmp_path / "none.weights.h5")
+    bad = tmp_path / "bad.weights.h5"
+    bad.write_bytes(b"not hdf5")
+    with pytest.raises(UserInputError, match="cannot load"):
+        B.load_ssd300(bad)

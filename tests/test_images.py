@@ -1,0 +1,87 @@
+"""Image loading: modes, EXIF rotation, limits, atomic saving."""
+import numpy as np
+import pytest
+from PIL import Image
+
+from style_transfer.errors import UserInputError
+from style_transfer.images import (atomic_output, check_output_path, load_image, resize_longest,
+                                   save_image, side_by_side)
+
+
+@pytest.mark.parametrize("mode", ["L", "LA", "P", "RGBA", "CMYK", "I;16", "1", "I", "F"])
+def test_non_rgb_modes_become_rgb(tmp_path, mode):
+    base = Image.new("RGB", (40, 36), (200, 100, 50))
+    if mode == "I;16":
+        img = Image.fromarray(np.full((36, 40), 40000, np.uint16))
+        ext = ".png"
+    elif mode in ("I", "F"):
+        img = base.convert(mode)
+        ext = ".tif"
+    else:
+        img = base.convert(mode)
+        ext = ".tif" if mode == "CMYK" else ".png"
+    path = tmp_path / f"x{ext}"
+    img.save(path)
+    out = load_image(path)
+    assert out.mode == "RGB" and out.size == (40, 36)
+    if mode == "I;16":
+        assert abs(int(np.asarray(out)[0, 0, 0]) - round(40000 / 65535 * 255)) <= 1
+
+
+def test_transparent_pixels_on_white(tmp_path):
+    img = Image.new("RGBA", (40, 40), (0, 0, 0, 0))
+    img.save(tmp_path / "t.png")
+    assert np.asarray(load_image(tmp_path / "t.png"))[0, 0].tolist() == [255, 255, 255]
+
+
+def test_exif_rotation_applied(tmp_path):
+    img = Image.new("RGB", (60, 40), (255, 0, 0))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise on display
+    img.save(tmp_path / "r.jpg", exif=exif)
+    assert load_image(tmp_path / "r.jpg").size == (40, 60)
+
+
+def test_resize_longest_keeps_aspect():
+    img = Image.new("RGB", (400, 100))
+    assert resize_longest(img, 200).size == (200, 50)
+    assert resize_longest(Image.new("RGB", (100, 400)), 120).size == (30, 120)
+
+
+def test_bad_paths(tmp_path):
+    with pytest.raises(UserInputError, match="no such file"):
+        load_image(tmp_path / "missing.png")
+    with pytest.raises(UserInputError, match="directory"):
+        load_image(tmp_path)
+    (tmp_path / "text.jpg").write_text("hello")
+    with pytest.raises(UserInputError, match="cannot read"):
+        load_image(tmp_path / "text.jpg")
+    Image.new("RGB", (20, 50)).save(tmp_path / "small.png")
+    with pytest.raises(UserInputError, match="too small"):
+        load_image(tmp_path / "small.png")
+
+
+def test_output_checks(tmp_path):
+    src = tmp_path / "a.png"
+    Image.new("RGB", (40, 40)).save(src)
+    with pytest.raises(UserInputError, match="extension"):
+        check_output_path(tmp_path / "out.xyz")
+    with pytest.raises(UserInputError, match="overwrite"):
+        check_output_path(src, [src])
+    assert check_output_path(tmp_path / "new" / "o.jpg", [src]).parent.is_dir()
+
+
+def test_atomic_output_leaves_nothing_on_failure(tmp_path):
+    target = tmp_path / "o.png"
+    with pytest.raises(RuntimeError):
+        with atomic_output(target) as tmp:
+            tmp.write_bytes(b"partial")
+            raise RuntimeError("boom")
+    assert list(tmp_path.iterdir()) == []
+    save_image(np.zeros((40, 50, 3), np.uint8), target)
+    assert Image.open(target).size == (50, 40) and len(list(tmp_path.iterdir())) == 1
+
+
+def test_side_by_side_same_height():
+    strip = side_by_side([np.zeros((50, 100, 3), np.uint8), np.zeros((100, 100, 3), np.uint8)], gutter=4)
+    assert strip.size == (4 + 200 + 4 + 100 + 4, 100 + 8)

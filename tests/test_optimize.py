@@ -1,0 +1,39 @@
+"""The trainer: loss goes down, image stays in range, history, frames, failures."""
+import numpy as np
+import pytest
+
+from style_transfer.errors import NonFiniteLossError
+from style_transfer.optimize import StyleSettings, stylize
+
+
+def test_20_steps_lower_loss_and_keep_range(extractor, content_small, style_small):
+    r = stylize(content_small, style_small, extractor, StyleSettings(steps=20), progress=False)
+    assert r.steps == 20
+    assert r.history["total"][-1] < 0.5 * r.history["total"][0]
+    assert r.image.dtype == np.uint8 and r.image.shape == content_small.shape
+    assert set(r.history) == {"total", "style", "content", "tv"}
+    total = np.array(r.history["total"])
+    recombined = np.array(r.history["style"]) + 1e-3 * np.array(r.history["content"])
+    np.testing.assert_allclose(total, recombined, rtol=1e-4)
+    assert not np.array_equal(r.image, content_small.astype(np.uint8))
+
+
+def test_image_clipped_every_step(extractor, content_small, style_small):
+    seen = []
+    r = stylize(content_small, style_small, extractor, StyleSettings(steps=4, lr=200.0), progress=False,
+                on_step=lambda i, img: seen.append((i, img.min(), img.max())), return_frames=True)
+    assert [s[0] for s in seen] == [1, 2, 3, 4]
+    assert len(r.frames) == 4
+    # with a huge learning rate many pixels hit the bounds, and none leave them
+    assert min(s[1] for s in seen) == 0 and max(s[2] for s in seen) == 255
+
+
+def test_starts_from_content(extractor, content_small, style_small):
+    r = stylize(content_small, style_small, extractor, StyleSettings(steps=1, lr=1e-6), progress=False)
+    assert np.abs(r.image.astype(float) - content_small).max() <= 1.0
+
+
+def test_non_finite_loss_stops(extractor, content_small, style_small):
+    with pytest.raises(NonFiniteLossError, match="non-finite"):
+        stylize(content_small, style_small, extractor, StyleSettings(steps=3, style_weight=float("inf")),
+                progress=False)

@@ -11,7 +11,7 @@ def test_20_steps_lower_loss_and_keep_range(extractor, content_small, style_smal
     assert r.steps == 20
     assert r.history["total"][-1] < 0.5 * r.history["total"][0]
     assert r.image.dtype == np.uint8 and r.image.shape == content_small.shape
-    assert set(r.history) == {"total", "style", "content", "tv"}
+    assert set(r.history) == {"total", "style", "content", "tv", "temporal"}
     total = np.array(r.history["total"])
     recombined = np.array(r.history["style"]) + 1e-3 * np.array(r.history["content"])
     np.testing.assert_allclose(total, recombined, rtol=1e-4)
@@ -37,3 +37,40 @@ def test_non_finite_loss_stops(extractor, content_small, style_small):
     with pytest.raises(NonFiniteLossError, match="non-finite"):
         stylize(content_small, style_small, extractor, StyleSettings(steps=3, style_weight=float("inf")),
                 progress=False)
+
+
+def test_trainer_reuses_compiled_step_and_resets(extractor, content_small, style_small):
+    from style_transfer.optimize import StyleTrainer
+
+    h, w = content_small.shape[:2]
+    trainer = StyleTrainer(extractor, StyleSettings(steps=3), h, w)
+    trainer.set_style(style_small)
+    trainer.set_content(content_small)
+    trainer.reset(content_small)
+    first = trainer.run(3, progress=False)
+    trainer.reset(content_small)
+    again = trainer.run(3, progress=False)
+    np.testing.assert_allclose(first.history["total"], again.history["total"], rtol=1e-4)
+    assert trainer._step.experimental_get_tracing_count() == 1
+
+
+def test_temporal_term_pulls_towards_target(extractor, content_small, style_small):
+    from style_transfer.optimize import StyleTrainer
+
+    h, w = content_small.shape[:2]
+    trainer = StyleTrainer(extractor, StyleSettings(style_weight=0.0, content_weight=0.0, temporal_weight=1.0), h, w)
+    trainer.set_style(style_small)
+    trainer.set_content(content_small)
+    target = np.full_like(content_small, 128.0)
+    trainer.set_temporal(target, np.ones((h, w)))
+    trainer.reset(content_small)
+    r = trainer.run(10, progress=False)
+    assert r.history["temporal"][-1] < 0.1 * r.history["temporal"][0]
+
+
+def test_until_loss_stops_early(extractor, content_small, style_small):
+    full = stylize(content_small, style_small, extractor, StyleSettings(steps=10), progress=False)
+    threshold = full.history["total"][4]
+    r = stylize(content_small, style_small, extractor, StyleSettings(steps=10), progress=False,
+                until_loss=threshold)
+    assert r.steps == 5 and r.final_loss <= threshold

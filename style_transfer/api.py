@@ -49,7 +49,8 @@ def _as_array(image, size=None) -> np.ndarray:
 def stylize_images(content, style, settings: StyleSettings | None = None, *, size: int | None = None,
                    extractor: FeatureExtractor | None = None, ssd_weights=None, seed: int = 0,
                    progress: bool = True, output=None, side_by_side=None, progress_gif=None,
-                   progress_every: int = 1, return_frames: bool = False) -> StyleResult:
+                   progress_every: int = 1, return_frames: bool = False,
+                   until_loss: float | None = None) -> StyleResult:
     """Stylise `content` with `style` (paths, PIL images or H×W×3 arrays, 0–255).
 
     Paths and PIL images are resized so their longest side is `size`. Writes the
@@ -62,7 +63,7 @@ def stylize_images(content, style, settings: StyleSettings | None = None, *, siz
     gif = GifWriter(progress_gif) if progress_gif else None
     result = stylize(content_arr, style_arr, extractor, settings, seed=seed, progress=progress,
                      on_step=(lambda i, frame: gif.add(frame)) if gif else None,
-                     frame_every=progress_every, return_frames=return_frames)
+                     frame_every=progress_every, return_frames=return_frames, until_loss=until_loss)
     if output:
         save_image(result.image, output)
     if side_by_side:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from style_transfer.optimize import StyleSettings
+from style_transfer.settings import StyleSettings
 
 DEFAULT_SIZE = 320
 DEFAULTS = StyleSettings()
@@ -18,6 +18,24 @@ def positive_int(text: str) -> int:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
     return value
+
+
+def scales_spec(text: str) -> tuple:
+    """argparse type: coarse-to-fine scales '0.5,1' or with steps '0.5:40,1' (last scale must be 1)."""
+    plan = []
+    for part in text.split(","):
+        frac, _, steps = part.strip().partition(":")
+        try:
+            f = float(frac)
+            n = int(steps) if steps else None
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{part}' is not SCALE or SCALE:STEPS") from None
+        if not 0 < f <= 1 or (n is not None and n <= 0):
+            raise argparse.ArgumentTypeError(f"scale '{part}' must be in (0, 1] with positive steps")
+        plan.append((f, n))
+    if not plan or plan[-1][0] != 1.0:
+        raise argparse.ArgumentTypeError("the last scale must be 1 (the full working size)")
+    return tuple(plan)
 
 
 def positive_float(text: str) -> float:
@@ -53,8 +71,14 @@ def add_style_options(parser: argparse.ArgumentParser, steps: int = DEFAULTS.ste
                    help=f"longest side of the working image in pixels, any aspect ratio (default {DEFAULT_SIZE})")
     g.add_argument("--steps", type=positive_int, default=steps,
                    help=f"optimisation steps (default {steps})")
+    g.add_argument("--optimizer", choices=("lbfgs", "adam"), default=DEFAULTS.optimizer,
+                   help="lbfgs: L-BFGS-B with the [0, 255] box as bounds, a step is one loss evaluation; "
+                        f"adam: Adam then clipping to [0, 255] (default {DEFAULTS.optimizer})")
     g.add_argument("--lr", type=positive_float, default=DEFAULTS.lr,
                    help=f"Adam learning rate on the 0-255 image (default {DEFAULTS.lr:g})")
+    g.add_argument("--scales", type=scales_spec, default=DEFAULTS.scales, metavar="S[:N],...",
+                   help="coarse-to-fine: optimise at these fractions of --size in turn, each starting from "
+                        "the last result upsampled, N steps each (default: --steps); e.g. 0.5:40,1")
     g.add_argument("--style-weight", type=non_negative_float, default=DEFAULTS.style_weight,
                    help=f"weight of the style (Gram) loss (default {DEFAULTS.style_weight:g})")
     g.add_argument("--content-weight", type=non_negative_float, default=DEFAULTS.content_weight,
@@ -69,4 +93,4 @@ def add_style_options(parser: argparse.ArgumentParser, steps: int = DEFAULTS.ste
 def settings_from_args(args) -> StyleSettings:
     """StyleSettings from parsed style options."""
     return StyleSettings(steps=args.steps, lr=args.lr, style_weight=args.style_weight,
-                         content_weight=args.content_weight)
+                         content_weight=args.content_weight, optimizer=args.optimizer, scales=args.scales)

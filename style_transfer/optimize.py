@@ -18,21 +18,9 @@ from tqdm.auto import tqdm
 from style_transfer.backbone import FeatureExtractor
 from style_transfer.errors import NonFiniteLossError
 from style_transfer.losses import content_loss, gram_matrix, style_loss, total_variation
+from style_transfer.settings import StyleSettings
 
 LOSS_NAMES = ("total", "style", "content", "tv", "temporal")
-
-
-@dataclass
-class StyleSettings:
-    """Optimisation settings. total = style_weight·style + content_weight·content (+ tv, temporal terms)."""
-
-    steps: int = 200
-    lr: float = 10.0
-    style_weight: float = 1.0
-    content_weight: float = 1e-3
-    tv_weight: float = 0.0
-    temporal_weight: float = 0.0
-    style_layer_weights: tuple | None = None  # one weight per style layer; None = all 1
 
 
 @dataclass
@@ -106,6 +94,7 @@ class StyleTrainer:
         self.optimizer.build([self.image])  # slots created eagerly, outside the compiled step
         self._optimizer_start = [v.numpy() for v in self.optimizer.variables]  # step 0, lr, zero moments
         self._step = tf.function(self._step_fn)
+        self._value_and_grad = tf.function(self._value_and_grad_fn)
 
     # --- targets -------------------------------------------------------------------------
     def set_style(self, styles, blend=None) -> None:
@@ -156,31 +145,90 @@ class StyleTrainer:
         self.image.assign(tf.clip_by_value(self.image, 0.0, 255.0))
         return losses
 
+    def _value_and_grad_fn(self):
+        with tf.GradientTape() as tape:
+            losses = self.losses(self.image)
+            total = losses[0]
+        return losses, tape.gradient(total, self.image)
+
     def run(self, steps: int, *, progress: bool = True, on_step=None, frame_every: int = 1,
-            return_frames: bool = False, until_loss: float | None = None, desc: str = "stylising") -> StyleResult:
-        """Run up to `steps` steps from the current image; see `stylize` for the options."""
+            return_frames: bool = False, until_loss: float | None = None, desc: str = "stylising",
+            step_offset: int = 0) -> StyleResult:
+        """Run up to `steps` steps (L-BFGS: loss evaluations) from the current image.
+
+        See `stylize` for the options; `step_offset` numbers the steps of a later scale.
+        """
         result = StyleResult(frames=[] if return_frames else None)
         t0 = time.perf_counter()
-        with tqdm(range(1, steps + 1), desc=desc, unit="step", disable=not progress, leave=False) as bar:
-            for i in bar:
-                values = self._step().numpy()
+        with tqdm(total=steps, desc=desc, unit="step", disable=not progress, leave=False) as bar:
+            def record(i, values, image) -> bool:
+                """Log one step; True when the run should stop."""
                 if not all(math.isfinite(v) for v in values):
                     raise NonFiniteLossError(
                         f"the loss became non-finite at step {i}; lower --lr or the loss weights")
                 for name, v in zip(LOSS_NAMES, values):
                     result.history[name].append(float(v))
+                bar.update(1)
                 bar.set_postfix(loss=f"{values[0]:.4g}")
                 if (on_step or return_frames) and (i % frame_every == 0 or i == steps):
-                    frame = to_uint8(self.image)
+                    frame = to_uint8(image)
                     if on_step:
-                        on_step(i, frame)
+                        on_step(step_offset + i, frame)
                     if return_frames:
                         result.frames.append(frame)
-                if until_loss is not None and values[0] <= until_loss:
-                    break
+                return until_loss is not None and values[0] <= until_loss
+
+            if self.settings.optimizer == "lbfgs":
+                self._run_lbfgs(steps, record)
+            else:
+                for i in range(1, steps + 1):
+                    if record(i, self._step().numpy(), self.image):
+                        break
         result.seconds = time.perf_counter() - t0
         result.image = to_uint8(self.image)
         return result
+
+    def _run_lbfgs(self, steps: int, record) -> None:
+        """L-BFGS-B (SciPy) on the flattened image with [0, 255] bounds; one step = one loss evaluation."""
+        from scipy.optimize import Bounds, minimize
+
+        count = 0
+
+        class Stop(Exception):
+            pass
+
+        def fun(x):
+            nonlocal count
+            self.image.assign(x.reshape(self.shape).astype(np.float32))
+            losses, grad = self._value_and_grad()
+            values = losses.numpy()
+            count += 1
+            if record(count, values, self.image) or count >= steps:
+                raise Stop
+            return float(values[0]), grad.numpy().ravel().astype(np.float64)
+
+        x0 = self.image.numpy().ravel().astype(np.float64)
+        try:
+            res = minimize(fun, x0, jac=True, method="L-BFGS-B", bounds=Bounds(0.0, 255.0),
+                           options={"maxfun": steps + 1, "maxiter": steps, "maxcor": 20, "ftol": 0.0, "gtol": 0.0})
+            self.image.assign(np.clip(res.x, 0, 255).reshape(self.shape).astype(np.float32))
+        except Stop:  # the image variable holds the point just evaluated (inside the bounds)
+            pass
+
+
+def resize_image(image, height: int, width: int) -> np.ndarray:
+    """Resize an H×W×3 float image (bicubic, clipped to 0–255)."""
+    out = tf.image.resize(np.asarray(image, np.float32)[None], (height, width), method="bicubic")
+    return np.clip(out.numpy()[0], 0.0, 255.0)
+
+
+def scale_plan(settings: StyleSettings, height: int, width: int) -> list:
+    """[(h, w, steps)] for each coarse-to-fine scale (the last one at full size)."""
+    plan = []
+    for frac, steps in settings.scales:
+        h, w = max(16, round(height * frac)), max(16, round(width * frac))
+        plan.append((h, w, int(steps) if steps else settings.steps))
+    return plan
 
 
 def stylize(content, style, extractor: FeatureExtractor, settings: StyleSettings | None = None, *,
@@ -189,17 +237,39 @@ def stylize(content, style, extractor: FeatureExtractor, settings: StyleSettings
             seed: int | None = 0) -> StyleResult:
     """Stylise `content` (H×W×3, 0–255) with `style` (one image, or a list blended by `style_blend`).
 
-    The image starts as `init` (default: the content). `on_step(step, uint8_image)`
-    is called every `frame_every` steps; `return_frames` keeps those images. Stops
-    early once the total loss is ≤ `until_loss`.
+    The image starts as `init` (default: the content). With several `settings.scales`
+    it is optimised coarse to fine, each scale starting from the previous result
+    upsampled, style images scaled alike. `on_step(step, uint8_image)` is called
+    every `frame_every` steps; `return_frames` keeps those images. Stops early once
+    the total loss at full size is ≤ `until_loss`.
     """
     settings = settings or StyleSettings()
     if seed is not None:
         keras.utils.set_random_seed(seed)
     content = np.asarray(content, np.float32)
-    trainer = StyleTrainer(extractor, settings, *content.shape[:2])
-    trainer.set_style(style, style_blend)
-    trainer.set_content(content)
-    trainer.reset(content if init is None else init)
-    return trainer.run(settings.steps, progress=progress, on_step=on_step, frame_every=frame_every,
-                       return_frames=return_frames, until_loss=until_loss)
+    styles = list(style) if isinstance(style, (list, tuple)) else [style]
+    height, width = content.shape[:2]
+    plan = scale_plan(settings, height, width)
+    image = content if init is None else np.asarray(init, np.float32)
+    total = StyleResult(frames=[] if return_frames else None)
+    for k, (h, w, steps) in enumerate(plan):
+        last = k == len(plan) - 1
+        factor = h / height
+        trainer = StyleTrainer(extractor, settings, h, w)
+        trainer.set_style([resize_image(st, max(16, round(st.shape[0] * factor)),
+                                        max(16, round(st.shape[1] * factor))) if not last else st
+                           for st in map(lambda a: np.asarray(a, np.float32), styles)], style_blend)
+        trainer.set_content(resize_image(content, h, w) if not last else content)
+        trainer.reset(resize_image(image, h, w) if image.shape[:2] != (h, w) else image)
+        desc = "stylising" if len(plan) == 1 else f"stylising {w}x{h}"
+        part = trainer.run(steps, progress=progress, on_step=on_step, frame_every=frame_every,
+                           return_frames=return_frames, until_loss=until_loss if last else None,
+                           desc=desc, step_offset=total.steps)
+        image = trainer.image.numpy()[0]
+        for name in LOSS_NAMES:
+            total.history[name].extend(part.history[name])
+        if return_frames:
+            total.frames.extend(part.frames)
+        total.seconds += part.seconds
+        total.image = part.image
+    return total

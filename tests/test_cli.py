@@ -23,11 +23,19 @@ def test_image_end_to_end(cli, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.png", "sbs.jpg", "steps.gif"]
 
 
+def test_until_loss_stops_early_cli(cli, tmp_path):
+    out = tmp_path / "o.png"
+    r = cli("image", CONTENT, STYLE, "-o", out, "--size", 64, "--steps", 30, "--until-loss", "1e12")
+    assert r.returncode == 0, r.stderr
+    assert "(1 steps," in r.stderr.splitlines()[-1]  # the first loss is already below 1e12
+    assert out.exists()
+
+
 def test_help_lists_flags(cli):
     r = cli("image", "--help")
     assert r.returncode == 0
     for flag in ("--steps", "--size", "--lr", "--style-weight", "--content-weight", "--seed",
-                 "--ssd-weights", "--progress-gif", "--quiet"):
+                 "--ssd-weights", "--progress-gif", "--quiet", "--optimizer", "--scales", "--until-loss"):
         assert flag in r.stdout
 
 
@@ -61,6 +69,7 @@ def _bad_inputs(tmp):
         "steps zero": (["image", CONTENT, STYLE, "-o", out, "--steps", "0"], "positive"),
         "size negative": (["image", CONTENT, STYLE, "-o", out, "--size", "-5"], "positive"),
         "gif extension": (["image", CONTENT, STYLE, "-o", out, "--progress-gif", tmp / "p.png"], "extension"),
+        "bad scales": (["image", CONTENT, STYLE, "-o", out, "--scales", "0.5,0.8"], "last scale"),
         "bad checkpoint": (["image", CONTENT, STYLE, "-o", out, "--ssd-weights", tmp / "none.weights.h5",
                             "--steps", "1", "--size", "64"], "not found"),
     }
@@ -68,7 +77,7 @@ def _bad_inputs(tmp):
 
 @pytest.mark.parametrize("case", ["missing", "directory", "unreadable", "truncated", "too small", "bomb",
                                   "extension", "overwrite input", "steps zero", "size negative",
-                                  "gif extension", "bad checkpoint"])
+                                  "gif extension", "bad scales", "bad checkpoint"])
 def test_bad_input_exit_2_no_file(cli, tmp_path, case):
     args, message = _bad_inputs(tmp_path)[case]
     before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")}

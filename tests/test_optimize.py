@@ -20,7 +20,8 @@ def test_20_steps_lower_loss_and_keep_range(extractor, content_small, style_smal
 
 def test_image_clipped_every_step(extractor, content_small, style_small):
     seen = []
-    r = stylize(content_small, style_small, extractor, StyleSettings(steps=4, lr=200.0), progress=False,
+    r = stylize(content_small, style_small, extractor, StyleSettings(steps=4, lr=200.0, optimizer="adam"),
+                progress=False,
                 on_step=lambda i, img: seen.append((i, img.min(), img.max())), return_frames=True)
     assert [s[0] for s in seen] == [1, 2, 3, 4]
     assert len(r.frames) == 4
@@ -43,7 +44,7 @@ def test_trainer_reuses_compiled_step_and_resets(extractor, content_small, style
     from style_transfer.optimize import StyleTrainer
 
     h, w = content_small.shape[:2]
-    trainer = StyleTrainer(extractor, StyleSettings(steps=3), h, w)
+    trainer = StyleTrainer(extractor, StyleSettings(steps=3, optimizer="adam"), h, w)
     trainer.set_style(style_small)
     trainer.set_content(content_small)
     trainer.reset(content_small)
@@ -58,7 +59,8 @@ def test_temporal_term_pulls_towards_target(extractor, content_small, style_smal
     from style_transfer.optimize import StyleTrainer
 
     h, w = content_small.shape[:2]
-    trainer = StyleTrainer(extractor, StyleSettings(style_weight=0.0, content_weight=0.0, temporal_weight=1.0), h, w)
+    trainer = StyleTrainer(extractor, StyleSettings(style_weight=0.0, content_weight=0.0, temporal_weight=1.0,
+                                                    optimizer="adam"), h, w)
     trainer.set_style(style_small)
     trainer.set_content(content_small)
     target = np.full_like(content_small, 128.0)
@@ -68,9 +70,35 @@ def test_temporal_term_pulls_towards_target(extractor, content_small, style_smal
     assert r.history["temporal"][-1] < 0.1 * r.history["temporal"][0]
 
 
-def test_until_loss_stops_early(extractor, content_small, style_small):
-    full = stylize(content_small, style_small, extractor, StyleSettings(steps=10), progress=False)
-    threshold = full.history["total"][4]
-    r = stylize(content_small, style_small, extractor, StyleSettings(steps=10), progress=False,
-                until_loss=threshold)
-    assert r.steps == 5 and r.final_loss <= threshold
+@pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
+def test_until_loss_stops_early(extractor, content_small, style_small, optimizer):
+    settings = StyleSettings(steps=12, optimizer=optimizer)
+    full = stylize(content_small, style_small, extractor, settings, progress=False)
+    threshold = full.history["total"][6]
+    expected_steps = next(i + 1 for i, v in enumerate(full.history["total"]) if v <= threshold)
+    r = stylize(content_small, style_small, extractor, settings, progress=False, until_loss=threshold)
+    assert r.steps == expected_steps <= 7
+    assert r.final_loss <= threshold
+
+
+def test_lbfgs_beats_adam_at_equal_evaluations_and_multiscale_runs(extractor, content_small, style_small):
+    n = 16
+    adam = stylize(content_small, style_small, extractor, StyleSettings(steps=n, optimizer="adam", lr=15.0),
+                   progress=False)
+    lbfgs = stylize(content_small, style_small, extractor, StyleSettings(steps=n, optimizer="lbfgs"),
+                    progress=False)
+    multi = stylize(content_small, style_small, extractor,
+                    StyleSettings(steps=n // 2, optimizer="lbfgs", scales=((0.5, n // 2), (1.0, None))),
+                    progress=False)
+    assert adam.steps == lbfgs.steps == multi.steps == n
+    assert lbfgs.final_loss < adam.final_loss
+    assert multi.final_loss < multi.history["total"][n // 2]  # the full-size stage improves on the upsampled start
+    assert multi.image.shape == content_small.shape
+    assert 0 <= lbfgs.image.min() and lbfgs.image.max() <= 255
+
+
+def test_scale_plan():
+    from style_transfer.optimize import scale_plan
+
+    plan = scale_plan(StyleSettings(steps=7, scales=((0.25, 30), (0.5, None), (1.0, None))), 200, 300)
+    assert plan == [(50, 75, 30), (100, 150, 7), (200, 300, 7)]

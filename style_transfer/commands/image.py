@@ -23,6 +23,8 @@ def register(subparsers) -> None:
     p.add_argument("--progress-gif", metavar="PATH", help="write the image after every step as an animated GIF")
     p.add_argument("--progress-every", type=int, default=1, metavar="K",
                    help="with --progress-gif, keep every K-th step (default 1)")
+    p.add_argument("--until-loss", type=float, metavar="X",
+                   help="stop as soon as the total loss (style_weight·style + content_weight·content) is <= X")
     add_style_options(p)
     p.set_defaults(func=run)
 
@@ -49,7 +51,8 @@ def run(args) -> int:
     result = stylize_images(
         content, style, settings=settings_from_args(args), ssd_weights=args.ssd_weights,
         seed=args.seed, progress=not args.quiet, output=output,
-        side_by_side=args.side_by_side, progress_gif=args.progress_gif, progress_every=args.progress_every)
+        side_by_side=args.side_by_side, progress_gif=args.progress_gif, progress_every=args.progress_every,
+        until_loss=args.until_loss)
     if not args.quiet:
         print(f"wrote {output} ({result.steps} steps, {result.seconds:.1f} s, final loss {result.final_loss:.4g})",
               file=sys.stderr)

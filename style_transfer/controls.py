@@ -208,13 +208,18 @@ def controls_from_args(args, n_styles: int = 1) -> Controls:
 
 # --- images ---------------------------------------------------------------------------------
 def _pil(image) -> Image.Image:
+    """A path, PIL image or H×W×3 array (0–255) as an RGB PIL image."""
+    if isinstance(image, (str, bytes)) or hasattr(image, "__fspath__"):
+        from style_transfer.images import load_image
+
+        return load_image(image)
     if isinstance(image, Image.Image):
         return image.convert("RGB")
     return Image.fromarray(np.clip(np.rint(np.asarray(image, np.float32)), 0, 255).astype(np.uint8), "RGB")
 
 
 def scale_style(style, content_hw, scale: float = 1.0) -> np.ndarray:
-    """The style image (PIL or array) resized, aspect kept, so its longest side is
+    """The style image (path, PIL image or array) resized, aspect kept, so its longest side is
     `scale` × the content's longest side; float32 H×W×3."""
     img = _pil(style)
     longest = max(1, round(scale * max(content_hw)))

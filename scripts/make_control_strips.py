@@ -68,7 +68,8 @@ def main() -> None:
 
     strips = {
         "tv": lambda: [(content, "content"), (run("default"), "--tv-weight 0"),
-                       (run("tv", tv_weight=300.0), "--tv-weight 300")],
+                       (run("tv100", tv_weight=100.0), "--tv-weight 100"),
+                       (run("tv1000", tv_weight=1000.0), "--tv-weight 1000")],
         "color": lambda: [(content, "content"), (style, "style"), (run("default"), "colours of the style"),
                           (run("lum", preserve_color="luminance"), "--preserve-color luminance"),
                           (run("hist", preserve_color="histogram"), "--preserve-color histogram")],

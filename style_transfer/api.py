@@ -7,8 +7,8 @@ import numpy as np
 from PIL import Image
 
 from style_transfer.backbone import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, FeatureExtractor
-from style_transfer import color, images
-from style_transfer.controls import Controls, initial_image, make_controls, make_reproducible, scale_style
+from style_transfer import images
+from style_transfer.controls import Controls, finish, make_controls, make_reproducible, prepare
 from style_transfer.images import load_image, resize_longest, save_image
 from style_transfer.optimize import StyleResult, StyleSettings, stylize
 
@@ -58,8 +58,7 @@ def stylize_images(content, style, settings: StyleSettings | None = None, *, siz
     may be a list of styles, blended by `style_blend` weights, equal by default).
 
     The content (path or PIL image) is resized so its longest side is `size`; the
-    style(s) so their longest side is `style_scale` × the content's (style arrays are
-    used as given when `style_scale` is 1). Artistic controls: `preserve_color`
+    style(s) so their longest side is `style_scale` × the content's. Artistic controls: `preserve_color`
     ("luminance" or "histogram"), `init` ("content", "noise", "style", a path or an
     array), `tv_weight`, `style_layers` ("conv1_1:1,conv2_1:0.5" or names),
     `content_layers`, `preset` ("light", "balanced", "strong"); or pass them all as
@@ -77,34 +76,24 @@ def stylize_images(content, style, settings: StyleSettings | None = None, *, siz
                                  n_styles=len(styles))
     settings = controls.settings(settings or StyleSettings())
     content_arr = _as_array(content, size)
-    style_arrs = [_as_array(s) if controls.style_scale == 1 and not _is_image_source(s)
-                  else scale_style(_as_array(s), content_arr.shape[:2], controls.style_scale) for s in styles]
-    init_arr = initial_image(controls.init, content_arr, style_arrs, controls.seed)
-    mode = controls.preserve_color
-    work_styles = [color.working_style(s, content_arr, mode) for s in style_arrs]
+    prep = prepare(content_arr, styles, controls)
 
     extractor = extractor or load_feature_extractor(ssd_weights)
     if controls.layers_changed:
         extractor = extractor.with_layers(controls.style_layers, controls.content_layers)
     make_reproducible(controls.seed)
     gif = GifWriter(progress_gif) if progress_gif else None
-    on_step = (lambda i, frame: gif.add(color.restore_colors(frame, content_arr, mode))) if gif else None
-    result = stylize(color.working_content(content_arr, mode), work_styles, extractor, settings,
-                     init=color.working_init(init_arr, mode), style_blend=controls.style_blend,
-                     seed=controls.seed, progress=progress, on_step=on_step, frame_every=progress_every,
-                     return_frames=return_frames)
-    result.image = color.restore_colors(result.image, content_arr, mode)
+    on_step = (lambda i, frame: gif.add(finish(frame, content_arr, controls))) if gif else None
+    result = stylize(prep.content, prep.styles, extractor, settings, init=prep.init,
+                     style_blend=controls.style_blend, seed=controls.seed, progress=progress, on_step=on_step,
+                     frame_every=progress_every, return_frames=return_frames)
+    result.image = finish(result.image, content_arr, controls)
     if result.frames:
-        result.frames = [color.restore_colors(f, content_arr, mode) for f in result.frames]
+        result.frames = [finish(f, content_arr, controls) for f in result.frames]
     if output:
         save_image(result.image, output)
     if side_by_side:
-        save_image(images.side_by_side([content_arr, *style_arrs, result.image]), side_by_side)
+        save_image(images.side_by_side([content_arr, *prep.shown_styles, result.image]), side_by_side)
     if gif:
         gif.close()
     return result
-
-
-def _is_image_source(image) -> bool:
-    """Paths and PIL images are resized to the working size; arrays are taken as they are."""
-    return isinstance(image, (str, bytes, Image.Image)) or hasattr(image, "__fspath__")

@@ -137,8 +137,7 @@ def make_controls(*, tv_weight=0.0, preserve_color=None, style_blend=None, style
                   style_layers=None, content_layers=None, preset=None, seed=0, n_styles=1) -> Controls:
     """Validated Controls from Python values; layer specs may be strings ('conv1_1:1,conv2_1:0.5')
     or sequences of names; a blend may be a string or a sequence of weights."""
-    if not (isinstance(tv_weight, (int, float)) and math.isfinite(tv_weight) and tv_weight >= 0):
-        raise UserInputError(f"--tv-weight must be a number ≥ 0, got {tv_weight}")
+    tv_weight = _number(str(tv_weight), "--tv-weight")
     if preserve_color not in (None, *PRESERVE_COLOR_MODES):
         raise UserInputError(f"--preserve-color: unknown mode '{preserve_color}' "
                              f"(choose from {', '.join(PRESERVE_COLOR_MODES)})")
@@ -159,7 +158,7 @@ def make_controls(*, tv_weight=0.0, preserve_color=None, style_blend=None, style
         c_names, _ = parse_layer_spec(content_layers if isinstance(content_layers, str)
                                       else ",".join(content_layers), "content", allow_weights=False)
     init = init if isinstance(init, (np.ndarray, Image.Image)) else check_init(str(init))
-    return Controls(tv_weight=float(tv_weight), preserve_color=preserve_color, style_blend=blend,
+    return Controls(tv_weight=tv_weight, preserve_color=preserve_color, style_blend=blend,
                     style_scale=check_style_scale(float(style_scale)), init=init, style_layers=s_names,
                     style_layer_weights=s_weights, content_layers=c_names, preset=preset, seed=seed)
 
@@ -268,6 +267,41 @@ def initial_image(init, content, styles=(), seed: int | None = 0) -> np.ndarray:
     from style_transfer.images import load_image
 
     return cover_crop(load_image(init), hw)
+
+
+@dataclass
+class Prepared:
+    """What the optimiser works on under a set of controls (see `prepare`)."""
+
+    content: np.ndarray        # the content as the optimiser sees it (its luminance in luminance mode)
+    styles: list               # the style images for the Gram targets (scaled, colour-matched or grey)
+    init: np.ndarray           # the starting image
+    shown_styles: list         # the scaled style images as the user knows them, for side-by-side strips
+
+
+def prepare(content, styles, controls: Controls, color_reference=None) -> Prepared:
+    """Apply style scale, init and colour preservation to one content image (H×W×3) and its styles
+    (paths, PIL images or arrays). Feed the result to StyleTrainer / stylize with
+    `controls.style_blend`, then map the optimised image back with `finish`.
+    `color_reference` (default: the content) is what histogram matching and luminance
+    matching aim at; pass a video's first frame to keep the style targets fixed over a clip."""
+    from style_transfer import color
+
+    content = np.asarray(content, np.float32)
+    reference = content if color_reference is None else np.asarray(color_reference, np.float32)
+    mode = controls.preserve_color
+    shown = [scale_style(s, content.shape[:2], controls.style_scale) for s in styles]
+    init = initial_image(controls.init, content, shown, controls.seed)
+    return Prepared(content=color.working_content(content, mode),
+                    styles=[color.working_style(s, reference, mode) for s in shown],
+                    init=color.working_init(init, mode), shown_styles=shown)
+
+
+def finish(image, content, controls: Controls) -> np.ndarray:
+    """The optimised image as the final uint8 RGB result (content chroma re-attached in luminance mode)."""
+    from style_transfer import color
+
+    return color.restore_colors(image, content, controls.preserve_color)
 
 
 def make_reproducible(seed: int | None) -> None:

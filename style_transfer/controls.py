@@ -176,7 +176,7 @@ def add_control_options(parser: argparse.ArgumentParser) -> None:
     --init, --style-layers, --content-layers, --preset) to a command's parser."""
     g = parser.add_argument_group("artistic controls")
     g.add_argument("--tv-weight", type=_non_negative, default=0.0, metavar="W",
-                   help="total-variation weight: smoother, less noisy results (try 1e-4 to 1e-3; default 0)")
+                   help="total-variation weight: smoother, less noisy results (visible from about 100, strong at 1000; default 0)")
     g.add_argument("--preserve-color", choices=PRESERVE_COLOR_MODES, default=None,
                    help="keep the content's colours: 'luminance' stylises the luminance only and keeps the "
                         "content's chroma; 'histogram' matches the style's colours to the content's first")

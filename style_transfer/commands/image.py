@@ -1,10 +1,12 @@
 """`style-transfer image`: stylise one image."""
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
 from style_transfer.cli_common import add_style_options, settings_from_args
+from style_transfer.controls import INIT_KINDS, add_control_options, controls_from_args
 from style_transfer.errors import UserInputError
 from style_transfer.images import check_output_path, load_image, resize_longest
 
@@ -14,10 +16,10 @@ GIF_EXTENSIONS = {".gif": "GIF"}
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "image", help="stylise an image",
-        description="Stylise CONTENT with the style of STYLE, optimising the image through the "
-                    "frozen VGG16 backbone of SSD300.")
+        description="Stylise CONTENT with the style of STYLE (or a blend of several styles), optimising "
+                    "the image through the frozen VGG16 backbone of SSD300.")
     p.add_argument("content", help="content image (any format Pillow reads)")
-    p.add_argument("style", help="style image (e.g. a painting)")
+    p.add_argument("style", nargs="+", help="style image (e.g. a painting); several are blended (--style-blend)")
     p.add_argument("-o", "--output", required=True, help="output image (.png, .jpg, .webp, .bmp, .tif)")
     p.add_argument("--side-by-side", metavar="PATH", help="also write content | style | result side by side")
     p.add_argument("--progress-gif", metavar="PATH", help="write the image after every step as an animated GIF")
@@ -26,12 +28,14 @@ def register(subparsers) -> None:
     p.add_argument("--until-loss", type=float, metavar="X",
                    help="stop as soon as the total loss (style_weight·style + content_weight·content) is <= X")
     add_style_options(p)
+    add_control_options(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    content_path, style_path = Path(args.content), Path(args.style)
-    inputs = (content_path, style_path)
+    content_path, style_paths = Path(args.content), [Path(s) for s in args.style]
+    controls = controls_from_args(args, n_styles=len(style_paths))
+    inputs = (content_path, *style_paths) + ((Path(controls.init),) if controls.init not in INIT_KINDS else ())
     output = check_output_path(args.output, inputs)
     extra = []
     if args.side_by_side:
@@ -44,13 +48,16 @@ def run(args) -> int:
     if len({p.resolve() for p in outputs}) != len(outputs):
         raise UserInputError("output paths must differ from one another")
     content = resize_longest(load_image(content_path), args.size)
-    style = resize_longest(load_image(style_path), args.size)
+    styles = [load_image(p) for p in style_paths]
+    if controls.init not in INIT_KINDS:  # an image file: read and checked now, before the model loads
+        controls = dataclasses.replace(controls, init=load_image(controls.init))
 
     from style_transfer.api import stylize_images  # heavy imports only once the input is valid
 
     result = stylize_images(
-        content, style, settings=settings_from_args(args), ssd_weights=args.ssd_weights,
-        seed=args.seed, progress=not args.quiet, output=output,
+        content, styles, settings=settings_from_args(args), ssd_weights=args.ssd_weights,
+        controls=controls,
+        progress=not args.quiet, output=output,
         side_by_side=args.side_by_side, progress_gif=args.progress_gif, progress_every=args.progress_every,
         until_loss=args.until_loss)
     if not args.quiet:

@@ -11,6 +11,7 @@ from style_transfer import images
 from style_transfer.controls import Controls, finish, make_controls, make_reproducible, prepare
 from style_transfer.images import load_image, resize_longest, save_image
 from style_transfer.optimize import StyleResult, StyleSettings, stylize
+from style_transfer.progress import GifWriter, ProgressWriter  # noqa: F401  (GifWriter re-exported)
 
 
 @lru_cache(maxsize=4)
@@ -20,23 +21,6 @@ def load_feature_extractor(ssd_weights=None, style_layers=DEFAULT_STYLE_LAYERS,
     from style_transfer.backbone import build_feature_extractor
 
     return build_feature_extractor(ssd_weights, tuple(style_layers), tuple(content_layers), backbone)
-
-
-class GifWriter:
-    """Collects frames and writes a looping GIF atomically on close."""
-
-    def __init__(self, path, fps: float = 10.0):
-        self.path, self.fps, self.frames = path, fps, []
-
-    def add(self, frame) -> None:
-        self.frames.append(Image.fromarray(np.asarray(frame, np.uint8)))
-
-    def close(self) -> None:
-        if not self.frames:
-            return
-        with images.atomic_output(self.path) as tmp:
-            self.frames[0].save(tmp, format="GIF", save_all=True, append_images=self.frames[1:],
-                                duration=int(1000 / self.fps), loop=0)
 
 
 def _as_array(image, size=None) -> np.ndarray:
@@ -50,7 +34,7 @@ def _as_array(image, size=None) -> np.ndarray:
 def stylize_images(content, style, settings: StyleSettings | None = None, *, size: int | None = None,
                    extractor: FeatureExtractor | None = None, ssd_weights=None, seed: int = 0,
                    progress: bool = True, output=None, side_by_side=None, progress_gif=None,
-                   progress_every: int = 1, return_frames: bool = False,
+                   progress_mp4=None, progress_every: int = 1, loss_plot=None, return_frames: bool = False,
                    style_blend=None, style_scale: float = 1.0, preserve_color: str | None = None,
                    init="content", tv_weight: float | None = None, style_layers=None, content_layers=None,
                    preset: str | None = None, controls: Controls | None = None,
@@ -65,8 +49,10 @@ def stylize_images(content, style, settings: StyleSettings | None = None, *, siz
     `content_layers`, `preset` ("light", "balanced", "strong"); or pass them all as
     `controls` (see style_transfer.controls). A `seed` makes the result bit-identical
     across runs on one machine. Writes the result to `output`, a content | style(s) |
-    result strip to `side_by_side` and the optimisation as an animated GIF to
-    `progress_gif`, when given. Returns the StyleResult (final image, loss history, seconds).
+    result strip to `side_by_side`, the optimisation every `progress_every` steps (step
+    number in a corner) as a GIF to `progress_gif` and/or an MP4 to `progress_mp4`, and
+    the loss curves as a PNG to `loss_plot`, when given. Stops once the loss is ≤ `until_loss`.
+    Returns the StyleResult (final image, loss history, seconds).
     """
     styles = list(style) if isinstance(style, (list, tuple)) else [style]
     if controls is None:
@@ -83,10 +69,16 @@ def stylize_images(content, style, settings: StyleSettings | None = None, *, siz
     if controls.layers_changed:
         extractor = extractor.with_layers(controls.style_layers, controls.content_layers)
     make_reproducible(controls.seed)
-    gif = GifWriter(progress_gif) if progress_gif else None
-    on_step = (lambda i, frame: gif.add(finish(frame, content_arr, controls))) if gif else None
+    writers = [ProgressWriter(p) for p in (progress_gif, progress_mp4) if p]
+
+    def on_step(step, frame):
+        frame = finish(frame, content_arr, controls)
+        for w in writers:
+            w.add(frame, step)
+
     result = stylize(prep.content, prep.styles, extractor, settings, init=prep.init,
-                     style_blend=controls.style_blend, seed=controls.seed, progress=progress, on_step=on_step,
+                     style_blend=controls.style_blend, seed=controls.seed, progress=progress,
+                     on_step=on_step if writers else None,
                      frame_every=progress_every, return_frames=return_frames, until_loss=until_loss)
     result.image = finish(result.image, content_arr, controls)
     if result.frames:
@@ -95,6 +87,10 @@ def stylize_images(content, style, settings: StyleSettings | None = None, *, siz
         save_image(result.image, output)
     if side_by_side:
         save_image(images.side_by_side([content_arr, *prep.shown_styles, result.image]), side_by_side)
-    if gif:
-        gif.close()
+    for w in writers:
+        w.close()
+    if loss_plot:
+        from style_transfer.figures import plot_losses
+
+        plot_losses(result.history, loss_plot, settings)
     return result

@@ -9,6 +9,9 @@ import sys
 # Sub-command modules, each with register(subparsers).
 COMMAND_MODULES = (
     "style_transfer.commands.image",
+    "style_transfer.commands.grid",
+    "style_transfer.commands.concat",
+    "style_transfer.commands.compare_backbones",
 )
 
 

@@ -11,6 +11,8 @@ from style_transfer.errors import UserInputError
 from style_transfer.images import check_output_path, load_image, resize_longest
 
 GIF_EXTENSIONS = {".gif": "GIF"}
+MP4_EXTENSIONS = {".mp4": "MP4"}
+PNG_EXTENSIONS = {".png": "PNG"}
 
 
 def register(subparsers) -> None:
@@ -22,9 +24,13 @@ def register(subparsers) -> None:
     p.add_argument("style", nargs="+", help="style image (e.g. a painting); several are blended (--style-blend)")
     p.add_argument("-o", "--output", required=True, help="output image (.png, .jpg, .webp, .bmp, .tif)")
     p.add_argument("--side-by-side", metavar="PATH", help="also write content | style | result side by side")
-    p.add_argument("--progress-gif", metavar="PATH", help="write the image after every step as an animated GIF")
+    p.add_argument("--progress-gif", metavar="PATH",
+                   help="write the optimisation as an animated GIF, step number in a corner")
+    p.add_argument("--progress-mp4", metavar="PATH", help="write the optimisation as an MP4 video")
     p.add_argument("--progress-every", type=int, default=1, metavar="K",
-                   help="with --progress-gif, keep every K-th step (default 1)")
+                   help="with --progress-gif/--progress-mp4, keep every K-th step (default 1)")
+    p.add_argument("--loss-plot", metavar="PATH",
+                   help="save the loss curves (total, style, content; log scale) as a PNG")
     p.add_argument("--until-loss", type=float, metavar="X",
                    help="stop as soon as the total loss (style_weight·style + content_weight·content) is <= X")
     add_style_options(p)
@@ -42,6 +48,10 @@ def run(args) -> int:
         extra.append(check_output_path(args.side_by_side, inputs))
     if args.progress_gif:
         extra.append(check_output_path(args.progress_gif, inputs, GIF_EXTENSIONS))
+    if args.progress_mp4:
+        extra.append(check_output_path(args.progress_mp4, inputs, MP4_EXTENSIONS))
+    if args.loss_plot:
+        extra.append(check_output_path(args.loss_plot, inputs, PNG_EXTENSIONS))
     if args.progress_every <= 0:
         raise UserInputError(f"--progress-every must be a positive integer, got {args.progress_every}")
     outputs = [output, *extra]
@@ -56,10 +66,9 @@ def run(args) -> int:
 
     result = stylize_images(
         content, styles, settings=settings_from_args(args), ssd_weights=args.ssd_weights,
-        controls=controls,
-        progress=not args.quiet, output=output,
-        side_by_side=args.side_by_side, progress_gif=args.progress_gif, progress_every=args.progress_every,
-        until_loss=args.until_loss)
+        controls=controls, progress=not args.quiet, output=output,
+        side_by_side=args.side_by_side, progress_gif=args.progress_gif, progress_mp4=args.progress_mp4,
+        progress_every=args.progress_every, loss_plot=args.loss_plot, until_loss=args.until_loss)
     if not args.quiet:
         print(f"wrote {output} ({result.steps} steps, {result.seconds:.1f} s, final loss {result.final_loss:.4g})",
               file=sys.stderr)

@@ -1,0 +1,167 @@
+"""Writes notebooks/style_transfer_examples.ipynb (outputs cleared). Run: python notebooks/build_notebook.py"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+NOTEBOOK = Path(__file__).with_name("style_transfer_examples.ipynb")
+
+CELLS = [
+    ("md", """# Style transfer through the VGG16 backbone of an SSD300 detector
+
+Transfer learning, the other way round: the VGG16 feature extractor that an SSD300 object detector
+was built on is copied out, frozen, and reused as the *loss network* of neural style transfer.
+This notebook loads that model, stylises a photo, plots the losses, builds a grid of one photo in
+three styles, makes a 2×2 montage, stylises a short clip and compares loss networks.
+
+The next cell holds the parameters: small values run in a minute on a laptop CPU; raise `SIZE` and
+`STEPS` (e.g. 256 and 150) for finished-looking results. The tests run this notebook with tiny values
+through the `ST_NB_*` environment variables."""),
+    ("code", """# Parameters
+import os
+
+SIZE = int(os.environ.get("ST_NB_SIZE", 192))        # longest side of the working images, px
+STEPS = int(os.environ.get("ST_NB_STEPS", 60))       # optimisation steps per image
+OUT_DIR = os.environ.get("ST_NB_OUT", "notebook_outputs")  # where figures and animations go"""),
+    ("code", """import sys
+from pathlib import Path
+
+ROOT = Path.cwd() if (Path.cwd() / "imgs").is_dir() else Path.cwd().parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+IMGS = ROOT / "imgs"
+OUT = Path(OUT_DIR)
+OUT.mkdir(parents=True, exist_ok=True)
+
+import numpy as np
+from IPython.display import Image as ShowFile, display
+
+from style_transfer.images import load_array, to_pil
+from style_transfer.optimize import StyleSettings
+
+settings = StyleSettings(steps=STEPS)"""),
+    ("md", """## 1. The model: SSD300 → copied, frozen VGG16
+
+`load_feature_extractor` instantiates SSD300, loads its weights (a VOC checkpoint from `ssd_weights/`
+when one is there; otherwise SSD300's VGG16 part is initialised from ImageNet, as SSD training
+starts), copies its VGG16 layers into a truncated VGG16 and freezes them."""),
+    ("code", """from style_transfer.api import load_feature_extractor
+
+extractor = load_feature_extractor()
+print(extractor.description)
+print("style layers:  ", ", ".join(extractor.style_layers))
+print("content layers:", ", ".join(extractor.content_layers))
+print("trainable weights in the loss network:", len(extractor.model.trainable_weights))"""),
+    ("md", """## 2. Stylise one photo
+
+The image itself is optimised (Adam) so its VGG16 features keep the photo's content (conv5_2) and
+take the painting's Gram-matrix statistics (conv1_1 … conv2_2). Every few steps a frame goes to an
+animated GIF with the step number in its corner."""),
+    ("code", """from style_transfer.api import stylize_images
+
+result = stylize_images(IMGS / "chelsea.jpg", IMGS / "GreatWave.png", settings, size=SIZE,
+                        extractor=extractor, output=OUT / "chelsea_greatwave.jpg",
+                        progress_gif=OUT / "progress.gif", progress_every=max(1, STEPS // 20))
+print(f"{result.steps} steps in {result.seconds:.1f} s, final loss {result.final_loss:.4g}")
+display(to_pil(result.image))"""),
+    ("code", """display(ShowFile(filename=str(OUT / "progress.gif")))"""),
+    ("md", """## 3. The losses
+
+Total, style and content losses per step (weighted as they enter the total), on a log scale."""),
+    ("code", """from style_transfer.figures import plot_losses
+
+plot_losses(result.history, OUT / "losses.png", settings, title="chelsea × GreatWave")
+display(ShowFile(filename=str(OUT / "losses.png")))"""),
+    ("md", """## 4. One photo in three styles
+
+Rows are photos, columns are styles; each result carries a small framed inset of its style.
+Results are cached on disk, so adding a style later only computes the new column."""),
+    ("code", """from style_transfer.cache import ResultCache
+from style_transfer.figures import grid_figure
+from style_transfer.grid import stylize_grid
+
+style_files = ["GreatWave.png", "kandinky.png", "gogh_auvert.png"]
+photo = load_array(IMGS / "chelsea.jpg", SIZE)
+paintings = [load_array(IMGS / f, SIZE) for f in style_files]
+cells = stylize_grid([photo], paintings, extractor, settings, cache=ResultCache(OUT / "cache"))
+grid = grid_figure([photo], paintings, cells, tile=SIZE, labels=True, content_labels=["chelsea"],
+                   style_labels=[Path(f).stem for f in style_files])
+grid.save(OUT / "grid.jpg", quality=92)
+display(grid)"""),
+    ("md", """## 5. A 2×2 montage
+
+The original's montage order: bottom-left, bottom-right, top-right, top-left."""),
+    ("code", """from style_transfer.montage import Clip, concat
+
+tiles = [to_pil(photo)] + [to_pil(c) for c in cells[0]]
+frames, _ = concat([Clip(Path(f"tile{k}"), [t]) for k, t in enumerate(tiles)], gutter=4)
+display(frames[0])"""),
+    ("md", """## 6. A short clip
+
+A small camera pan across a photo, stylised frame by frame with one compiled trainer; each frame
+starts from the previous stylised frame so the result stays steady.
+
+*Lead: when `style_transfer.video` (the video issue) is merged, this cell switches to its
+`stylize_video` API — see the marked line below.*"""),
+    ("code", """from style_transfer.optimize import StyleTrainer
+from style_transfer.progress import write_gif
+
+# A 6-frame pan across the astronaut photo.
+wide = load_array(IMGS / "astronaut.jpg", SIZE)
+h, w = wide.shape[0], wide.shape[1]
+crop_w = int(w * 0.75)
+clip = [wide[:, x:x + crop_w] for x in np.linspace(0, w - crop_w, 6).astype(int)]
+
+# VIDEO API (lead, after merging issue 5): replace the loop below with style_transfer.video.stylize_video.
+trainer = StyleTrainer(extractor, settings, *clip[0].shape[:2])
+trainer.set_style(load_array(IMGS / "HokusaiBridge.png", SIZE))
+styled, previous = [], None
+for k, frame in enumerate(clip):
+    trainer.set_content(frame)
+    trainer.reset(frame if previous is None else previous)
+    steps = STEPS if previous is None else max(1, STEPS // 3)  # warm start: fewer steps per frame
+    previous = trainer.run(steps, progress=False).image
+    styled.append(previous)
+write_gif(OUT / "clip.gif", [np.concatenate([f.astype(np.uint8), s], axis=1) for f, s in zip(clip, styled)], fps=4)
+display(ShowFile(filename=str(OUT / "clip.gif")))"""),
+    ("md", """## 7. Which loss network?
+
+The same stylisation through (a) SSD300's backbone as loaded, (b) ImageNet VGG16 and (c) a randomly
+initialised VGG16. Without a VOC checkpoint (a) *is* ImageNet VGG16 (SSD300's backbone is initialised
+from it), and the figure says so; drop a fine-tuned checkpoint into `ssd_weights/` to see what
+detection training changed. A random network still transfers some colour and texture, but not the
+painting's strokes."""),
+    ("code", """from style_transfer.compare import compare_backbones, comparison_figure
+
+content = load_array(IMGS / "chelsea.jpg", SIZE)
+style = load_array(IMGS / "GreatWave.png", SIZE)
+runs = compare_backbones(content, style, settings)
+for run in runs:
+    print(f"{run.label}: final loss {run.result.final_loss:.4g} in {run.seconds:.1f} s")
+figure = comparison_figure(content, style, runs)
+figure.save(OUT / "backbones.png")
+display(figure)"""),
+]
+
+
+def build() -> nbformat.NotebookNode:
+    """The notebook, outputs cleared, the parameter cell tagged 'parameters'."""
+    cells = []
+    for kind, text in CELLS:
+        cell = new_markdown_cell(text) if kind == "md" else new_code_cell(text)
+        if kind == "code" and text.startswith("# Parameters"):
+            cell.metadata["tags"] = ["parameters"]
+        cells.append(cell)
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    for i, cell in enumerate(nb.cells):  # stable ids so the file does not change on every build
+        cell["id"] = f"cell-{i:02d}"
+    return nb
+
+
+if __name__ == "__main__":
+    nbformat.write(build(), NOTEBOOK)
+    print(f"wrote {NOTEBOOK}")

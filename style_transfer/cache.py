@@ -1,0 +1,83 @@
+"""On-disk cache of stylised images keyed by (content, style, settings, loss network)."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from style_transfer import images
+
+FORMAT_VERSION = 1
+
+
+def default_cache_dir() -> Path:
+    """`<style_transfer cache>/results` (the cache honours $STYLE_TRANSFER_CACHE)."""
+    from style_transfer.weights import cache_dir
+
+    return cache_dir() / "results"
+
+
+def _array_digest(h, arr) -> None:
+    arr = np.ascontiguousarray(np.asarray(arr, np.float32))
+    h.update(repr(arr.shape).encode())
+    h.update(arr.tobytes())
+
+
+def extractor_fingerprint(extractor) -> str:
+    """What identifies a loss network: its layers, preprocessing and a digest of its weights."""
+    h = hashlib.sha256()
+    h.update(repr((extractor.style_layers, extractor.content_layers, extractor.preprocessing)).encode())
+    for layer in extractor.vgg.layers:
+        for w in layer.get_weights():
+            # first and last values plus the sum: cheap and changes with any checkpoint
+            flat = np.asarray(w).ravel()
+            h.update(np.array([flat[0], flat[-1], flat.sum(dtype=np.float64)], np.float64).tobytes())
+    return h.hexdigest()[:16]
+
+
+def result_key(content, style, settings, extra: dict | None = None) -> str:
+    """Hex key of content pixels, style pixels, the settings and anything else in `extra`."""
+    h = hashlib.sha256()
+    h.update(f"v{FORMAT_VERSION}".encode())
+    _array_digest(h, content)
+    _array_digest(h, style)
+    h.update(json.dumps(asdict(settings), sort_keys=True, default=str).encode())
+    h.update(json.dumps(extra or {}, sort_keys=True, default=str).encode())
+    return h.hexdigest()[:32]
+
+
+class ResultCache:
+    """Stylised images as `KEY.png` with their loss history in `KEY.json`."""
+
+    def __init__(self, root=None):
+        self.root = Path(root) if root else default_cache_dir()
+
+    def _paths(self, key: str):
+        return self.root / f"{key}.png", self.root / f"{key}.json"
+
+    def get(self, key: str):
+        """(uint8 image, metadata dict) or None when absent or unreadable."""
+        png, meta = self._paths(key)
+        if not (png.is_file() and meta.is_file()):
+            return None
+        try:
+            with Image.open(png) as img:
+                arr = np.asarray(img.convert("RGB"), np.uint8)
+            return arr, json.loads(meta.read_text())
+        except (OSError, ValueError):
+            return None
+
+    def put(self, key: str, image, metadata: dict) -> None:
+        """Store an image (H×W×3, 0–255) and its metadata, each written atomically."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        png, meta = self._paths(key)
+        images.save_image(image, png)
+        with images.atomic_output(meta) as tmp:
+            Path(tmp).write_text(json.dumps(metadata))
+
+    def __contains__(self, key: str) -> bool:
+        return all(p.is_file() for p in self._paths(key))

@@ -1,0 +1,47 @@
+"""`style-transfer compare-backbones`: one stylisation through three loss networks, side by side."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from style_transfer.cli_common import add_style_options, settings_from_args
+from style_transfer.images import check_output_path, load_image, resize_longest
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "compare-backbones", help="stylise through SSD300's VGG16, ImageNet VGG16 and a random VGG16",
+        description="Stylise CONTENT with STYLE with the same settings through (a) the VGG16 backbone of "
+                    "SSD300 as loaded (a VOC checkpoint when present), (b) ImageNet VGG16 and (c) a "
+                    "randomly initialised VGG16; lay the results out side by side with their final "
+                    "losses and the time each took.")
+    p.add_argument("content", help="content image")
+    p.add_argument("style", help="style image")
+    p.add_argument("-o", "--output", required=True, help="figure (.png, .jpg, …)")
+    add_style_options(p, steps=150)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    content_path, style_path = Path(args.content), Path(args.style)
+    output = check_output_path(args.output, (content_path, style_path))
+    content = resize_longest(load_image(content_path), args.size)
+    style = resize_longest(load_image(style_path), args.size)
+
+    import numpy as np
+
+    from style_transfer.compare import compare_backbones, comparison_figure
+    from style_transfer.images import save_image
+
+    runs = compare_backbones(np.asarray(content, np.float32), np.asarray(style, np.float32),
+                             settings_from_args(args), ssd_weights=args.ssd_weights, seed=args.seed,
+                             progress=not args.quiet)
+    figure = comparison_figure(content, style, runs,
+                               title=f"{content_path.stem} in the style of {style_path.stem}: "
+                                     f"which loss network?")
+    save_image(figure, output)
+    if not args.quiet:
+        for run in runs:
+            print(f"{run.label}: final loss {run.result.final_loss:.4g}, {run.seconds:.1f} s", file=sys.stderr)
+        print(f"wrote {output}", file=sys.stderr)
+    return 0

@@ -1,0 +1,63 @@
+"""`style-transfer concat`: tile N images, GIFs or videos into one montage, frame by frame."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from style_transfer.cli_common import positive_int
+from style_transfer.errors import UserInputError
+from style_transfer.images import IMAGE_EXTENSIONS, check_output_path
+
+OUTPUT_EXTENSIONS = {**IMAGE_EXTENSIONS, ".gif": "GIF", ".mp4": "MP4"}
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "concat", help="tile images, GIFs or videos into one montage",
+        description="Tile N inputs in a near-square grid. The default order is the original 2×2 "
+                    "montage's (bottom-left, bottom-right, top-right, top-left), continued as a "
+                    "serpentine from the bottom row up. Tiles take the first input's size; other sizes "
+                    "are resized without stretching. Animated inputs (GIF, MP4) are tiled frame by frame.")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="images, animated GIFs or videos")
+    p.add_argument("-o", "--output", required=True,
+                   help="montage: an image, or .gif/.mp4 when any input is animated")
+    p.add_argument("--cols", type=positive_int, help="columns (default: ceil(sqrt(N)))")
+    p.add_argument("--order", choices=("original", "rows"), default="original",
+                   help="'original': bottom-left, bottom-right, top-right, top-left … (default); "
+                        "'rows': reading order")
+    p.add_argument("--loop", action="store_true",
+                   help="run to the longest animation, looping shorter ones (default: stop at the shortest)")
+    p.add_argument("--fit", choices=("crop", "pad"), default="crop",
+                   help="how other sizes are brought to the tile size: crop to fill (default) or letterbox")
+    p.add_argument("--gutter", type=int, default=0, metavar="PX", help="white space between tiles (default 0)")
+    p.add_argument("--fps", type=float, help="frame rate of an animated output (default: the first animation's)")
+    p.add_argument("--quiet", action="store_true", help="no summary line")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    inputs = [Path(p) for p in args.inputs]
+    output = check_output_path(args.output, inputs, OUTPUT_EXTENSIONS)
+    if args.gutter < 0:
+        raise UserInputError(f"--gutter must not be negative, got {args.gutter}")
+    if args.fps is not None and not 0 < args.fps <= 120:
+        raise UserInputError(f"--fps must be in (0, 120], got {args.fps:g}")
+
+    from style_transfer import montage
+    from style_transfer.images import save_image
+    from style_transfer.progress import write_animation
+
+    clips = [montage.read_clip(p) for p in inputs]
+    animated_out = output.suffix.lower() in (".gif", ".mp4")
+    if any(c.animated for c in clips) and not animated_out:
+        raise UserInputError(f"animated inputs need a .gif or .mp4 output, not {output.name}")
+    frames, fps = montage.concat(clips, cols=args.cols, order=args.order, loop=args.loop,
+                                 gutter=args.gutter, fit=args.fit)
+    if animated_out:
+        write_animation(output, frames, args.fps or fps or 10.0)
+    else:
+        save_image(frames[0], output)
+    if not args.quiet:
+        print(f"wrote {output} ({len(inputs)} tiles, {frames[0].width}×{frames[0].height} px, "
+              f"{len(frames)} frame{'s' if len(frames) != 1 else ''})", file=sys.stderr)
+    return 0

@@ -1,0 +1,83 @@
+"""Grid: every content × style, cached so one more style only computes the new column; the CLI."""
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import IMGS
+from style_transfer import grid
+from style_transfer.cache import ResultCache
+from style_transfer.figures import grid_layout
+from style_transfer.optimize import StyleSettings
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    """Counts optimiser runs (one per computed grid cell)."""
+    seen = []
+    real = grid.stylize_cell
+
+    def spy(trainer, content, style, settings, **kw):
+        seen.append((content.shape, float(style.mean())))
+        return real(trainer, content, style, settings, **kw)
+
+    monkeypatch.setattr(grid, "stylize_cell", spy)
+    return seen
+
+
+def _load(name, size=64):
+    img = Image.open(IMGS / name).convert("RGB")
+    img.thumbnail((size, size))
+    return np.asarray(img, np.float32)
+
+
+def test_cache_hit_skips_computation(extractor, tmp_path, calls):
+    contents = [_load("chelsea.jpg"), _load("astronaut.jpg")]
+    styles = [_load("GreatWave.png"), _load("kandinky.png")]
+    settings = StyleSettings(steps=2)
+    cache = ResultCache(tmp_path / "cache")
+    first = grid.stylize_grid(contents, styles, extractor, settings, cache=cache, progress=False)
+    assert len(calls) == 4
+    assert [[r.shape for r in row] for row in first] == [[c.shape[:2] + (3,)] * 2 for c in contents]
+    assert all(r.dtype == np.uint8 for row in first for r in row)
+
+    calls.clear()
+    more = styles + [_load("gogh_auvert.png")]
+    second = grid.stylize_grid(contents, more, extractor, settings, cache=cache, progress=False)
+    assert len(calls) == 2  # only the new column
+    assert {c[1] for c in calls} == {float(more[2].mean())}
+    for i in range(2):
+        for j in range(2):
+            np.testing.assert_array_equal(second[i][j], first[i][j])
+
+    calls.clear()
+    grid.stylize_grid(contents, more, extractor, StyleSettings(steps=3), cache=cache, progress=False)
+    assert len(calls) == 6  # other settings: a different key for every cell
+
+
+def test_without_cache_every_cell_is_computed(extractor, calls):
+    grid.stylize_grid([_load("chelsea.jpg", 48)], [_load("GreatWave.png", 48)] * 2, extractor,
+                      StyleSettings(steps=1), cache=None, progress=False)
+    assert len(calls) == 2
+
+
+def test_grid_cli(cli, tmp_path):
+    out, cache = tmp_path / "grid.jpg", tmp_path / "cache"
+    r = cli("grid", "--content", IMGS / "chelsea.jpg", "--styles", IMGS / "GreatWave.png", IMGS / "kandinky.png",
+            "-o", out, "--size", 64, "--steps", 2, "--labels", "--inset", "both", "--cache-dir", cache, "--quiet")
+    assert r.returncode == 0, r.stderr
+    w, h = Image.open(IMGS / "chelsea.jpg").size
+    content_size = (64, round(h * 64 / w))
+    assert Image.open(out).size == grid_layout([content_size], 2, 64).size
+    assert len(list(cache.glob("*.png"))) == 2
+
+
+def test_grid_bad_input(cli, tmp_path):
+    out = tmp_path / "grid.png"
+    r = cli("grid", "--content", IMGS / "chelsea.jpg", "--styles", "-o", out)
+    assert r.returncode == 2 and "usage:" in r.stderr and "--styles" in r.stderr
+    bad = tmp_path / "broken.png"
+    bad.write_text("not an image")
+    r = cli("grid", "--content", IMGS / "chelsea.jpg", "--styles", bad, "-o", out, "--size", 64)
+    assert r.returncode == 2 and "broken.png" in r.stderr and "Traceback" not in r.stderr
+    assert r.stderr.strip().count("\n") == 0 or r.stderr.strip().splitlines()[-1].startswith("style-transfer: error")
+    assert not out.exists()

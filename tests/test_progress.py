@@ -1,0 +1,46 @@
+"""`image` extras: progress GIF and MP4 every k-th step with step labels, loss plot PNG."""
+import numpy as np
+from PIL import Image
+
+from style_transfer.api import stylize_images
+from style_transfer.optimize import StyleSettings
+
+
+def test_progress_gif_mp4_and_loss_plot(extractor, content_small, style_small, tmp_path):
+    import imageio.v2 as imageio
+
+    gif, mp4, plot = tmp_path / "p.gif", tmp_path / "p.mp4", tmp_path / "loss.png"
+    result = stylize_images(content_small, style_small, StyleSettings(steps=5), extractor=extractor,
+                            progress=False, progress_gif=gif, progress_mp4=mp4, progress_every=2,
+                            loss_plot=plot, return_frames=True)
+    assert result.steps == 5
+    with Image.open(gif) as anim:
+        assert anim.n_frames == 3  # steps 2, 4 and the last
+        anim.seek(2)
+        last = np.asarray(anim.convert("RGB"), np.int16)
+    h, w = content_small.shape[:2]
+    assert last.shape == (h, w, 3)
+    # the step number is drawn in the top-left corner; the rest is the image itself
+    assert np.abs(last[:12, :30] - result.image[:12, :30]).max() > 60
+    assert np.abs(last[h // 2:, w // 2:] - result.image[h // 2:, w // 2:]).mean() < 8
+    reader = imageio.get_reader(str(mp4), format="FFMPEG")
+    assert reader.count_frames() == 3
+    reader.close()
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with Image.open(plot) as img:
+        img.verify()
+
+
+def test_image_help_lists_new_flags(cli):
+    r = cli("image", "--help")
+    for flag in ("--progress-mp4", "--progress-every", "--loss-plot"):
+        assert flag in r.stdout
+
+
+def test_bad_extensions(cli, tmp_path):
+    from conftest import IMGS
+
+    r = cli("image", IMGS / "chelsea.jpg", IMGS / "GreatWave.png", "-o", tmp_path / "o.png",
+            "--loss-plot", tmp_path / "loss.jpg")
+    assert r.returncode == 2 and "extension" in r.stderr
+    assert list(tmp_path.iterdir()) == []

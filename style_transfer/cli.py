@@ -9,6 +9,8 @@ import sys
 # Sub-command modules, each with register(subparsers).
 COMMAND_MODULES = (
     "style_transfer.commands.image",
+    "style_transfer.commands.video",
+    "style_transfer.commands.flicker",
 )
 
 

@@ -12,6 +12,7 @@ steps move every pixel by about lr whatever the gradient, which is what flickers
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,30 @@ DEFAULT_FIRST_FRAME_STEPS = 60
 DEFAULT_TEMPORAL_WEIGHT = 1e7
 LATER_LR_FACTOR = 0.3  # later frames start stylised: smaller Adam steps, less flicker
 INSETS = ("content", "style", "both", "none")
+_TRAINER_CACHE_SIZE = 4
+_trainers: "OrderedDict[tuple, tuple]" = OrderedDict()
+
+
+def _trainer(extractor, settings, height: int, width: int):
+    """A StyleTrainer for this extractor, settings and frame shape, reused across calls.
+
+    Building one traces and compiles its step; clips of one shape (and the independent
+    and coherent runs of one clip) share it. Targets are set afresh by every user.
+    """
+    from dataclasses import astuple
+
+    from style_transfer.optimize import StyleTrainer
+
+    key = (id(extractor), astuple(settings), height, width)
+    hit = _trainers.get(key)
+    if hit is not None and hit[0] is extractor:
+        _trainers.move_to_end(key)
+        return hit[1]
+    trainer = StyleTrainer(extractor, settings, height, width)
+    _trainers[key] = (extractor, trainer)
+    while len(_trainers) > _TRAINER_CACHE_SIZE:
+        _trainers.popitem(last=False)
+    return trainer
 
 
 @dataclass
@@ -115,7 +140,7 @@ def stylize_video(source, style, output, *, settings=None, steps_per_frame: int 
 
     import keras
 
-    from style_transfer.optimize import StyleSettings, StyleTrainer
+    from style_transfer.optimize import StyleSettings
 
     if inset not in INSETS:
         raise UserInputError(f"--inset must be one of {', '.join(INSETS)}, got {inset!r}")
@@ -144,12 +169,13 @@ def stylize_video(source, style, output, *, settings=None, steps_per_frame: int 
         base = settings or StyleSettings()
         # One compiled step per role: the first frame (and every frame when independent) from its
         # content, later frames from the warped previous result with the temporal term.
-        first = StyleTrainer(extractor, replace(base, temporal_weight=0.0), height, width)
+        first = _trainer(extractor, replace(base, steps=0, temporal_weight=0.0), height, width)
         first.set_style(style_arr)
         later = first
         if not independent:
             lr = float(later_lr) if later_lr else LATER_LR_FACTOR * base.lr
-            later = StyleTrainer(extractor, replace(base, lr=lr, temporal_weight=temporal_weight), height, width)
+            later = _trainer(extractor, replace(base, steps=0, lr=lr, temporal_weight=temporal_weight),
+                             height, width)
             later.set_style(style_arr)
         result = VideoResult(path=output, size=reader.size, fps=out_fps, independent=independent)
         prev_frame = prev_stylised = None

@@ -218,8 +218,10 @@ class _GifStream:
             header, _ = GifImagePlugin.getheader(img, info={"loop": 0, "duration": self.duration})
             for chunk in header:
                 self.file.write(chunk)
-        for chunk in GifImagePlugin.getdata(img, duration=self.duration, include_color_table=True):
+        chunks = GifImagePlugin.getdata(img, duration=self.duration, include_color_table=True)
+        for chunk in chunks:
             self.file.write(chunk)
+        chunks.clear()  # the list lives on a throw-away class that only the cycle collector frees
         self.count += 1
 
     def close(self) -> None:

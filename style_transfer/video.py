@@ -189,8 +189,11 @@ def stylize_video(source, style, output, *, settings=None, steps_per_frame: int 
                     init = content
                 else:
                     trainer, steps = later, steps_per_frame
-                    init, mask = warp_with_mask(frame, prev_frame, prev_stylised, flow_method)
-                    trainer.set_temporal(init, mask)
+                    warped, mask = warp_with_mask(frame, prev_frame, prev_stylised, flow_method)
+                    trainer.set_temporal(warped, mask)
+                    # where the flow is unreliable (e.g. the strip entering the view) start from the content,
+                    # not from edge pixels smeared by the warp
+                    init = mask[..., None] * warped + (1.0 - mask[..., None]) * content
                 trainer.set_content(content)
                 trainer.reset(init)
                 bar.set_postfix(steps=steps)

@@ -12,6 +12,11 @@ COMMAND_MODULES = (
     "style_transfer.commands.grid",
     "style_transfer.commands.concat",
     "style_transfer.commands.compare_backbones",
+    "style_transfer.commands.video",
+    "style_transfer.commands.flicker",
+    "style_transfer.commands.train_ssd",
+    "style_transfer.commands.detect",
+    "style_transfer.commands.evaluate_ssd",
 )
 
 

@@ -1,0 +1,113 @@
+"""`style-transfer video`: stylise a video, frame by frame, with temporal coherence."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from style_transfer.cli_common import DEFAULTS, non_negative_float, positive_float, positive_int
+from style_transfer.errors import UserInputError
+from style_transfer.flow import FLOW_METHODS
+from style_transfer.video import INSETS
+DEFAULT_VIDEO_SIZE = 320
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type: an integer ≥ 0."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
+    return value
+
+
+def register(subparsers) -> None:
+    from style_transfer.video import (DEFAULT_FIRST_FRAME_STEPS, DEFAULT_STEPS_PER_FRAME,
+                                      DEFAULT_TEMPORAL_WEIGHT, LATER_LR_FACTOR)
+
+    p = subparsers.add_parser(
+        "video", help="stylise a video (temporally coherent, streamed)",
+        description="Stylise the video IN with the style of STYLE and write OUT (.gif or .mp4). Each frame "
+                    "after the first starts from the previous stylised frame warped by the optical flow of "
+                    "the original frames, with a temporal loss that keeps it there (Ruder et al. 2016). "
+                    "Frames are read, stylised and written one at a time.")
+    p.add_argument("input", metavar="IN", help="video to stylise (MP4, AVI, MOV, WebM, MKV or GIF)")
+    p.add_argument("style", metavar="STYLE", help="style image (e.g. a painting)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="output video, .gif (looping) or .mp4 (H.264)")
+    g = p.add_argument_group("frames")
+    g.add_argument("--start", type=non_negative_int, default=0, metavar="N", help="first frame to use (default 0)")
+    g.add_argument("--end", type=positive_int, default=None, metavar="N",
+                   help="stop before this frame (default: the end of the video)")
+    g.add_argument("--skip", type=positive_int, default=1, metavar="K", help="use every K-th frame (default 1)")
+    g.add_argument("--resize", metavar="WxH", default=None, help="frame size, exactly (e.g. 320x180)")
+    g.add_argument("--size", type=positive_int, default=None, metavar="PX",
+                   help=f"longest side of the frames, aspect ratio kept (default {DEFAULT_VIDEO_SIZE}; "
+                        "ignored with --resize)")
+    g.add_argument("--fps", type=positive_float, default=None,
+                   help="output frame rate (default: the source's, divided by --skip)")
+    g.add_argument("--inset", choices=INSETS, default="none",
+                   help="show a small framed thumbnail of the content frame, the style image or both "
+                        "in the corners (default none)")
+    g = p.add_argument_group("temporal coherence")
+    g.add_argument("--steps-per-frame", type=positive_int, default=DEFAULT_STEPS_PER_FRAME, metavar="N",
+                   help=f"optimisation steps for each frame (default {DEFAULT_STEPS_PER_FRAME})")
+    g.add_argument("--first-frame-steps", type=positive_int, default=DEFAULT_FIRST_FRAME_STEPS, metavar="N",
+                   help=f"steps for the first frame (default {DEFAULT_FIRST_FRAME_STEPS})")
+    g.add_argument("--temporal-weight", type=non_negative_float, default=DEFAULT_TEMPORAL_WEIGHT, metavar="W",
+                   help=f"weight of the temporal loss (default {DEFAULT_TEMPORAL_WEIGHT:g})")
+    g.add_argument("--later-lr", type=positive_float, default=None, metavar="LR",
+                   help=f"learning rate for frames after the first (default {LATER_LR_FACTOR:g} × --lr)")
+    g.add_argument("--flow", choices=FLOW_METHODS, default="dis",
+                   help="optical flow: OpenCV DIS (default) or Farnebäck")
+    g.add_argument("--independent", action="store_true",
+                   help="stylise every frame from its own content, --steps-per-frame steps, no flow "
+                        "(flickers; for comparison)")
+    g = p.add_argument_group("style options")
+    g.add_argument("--lr", type=positive_float, default=DEFAULTS.lr,
+                   help=f"Adam learning rate on the 0-255 image (default {DEFAULTS.lr:g})")
+    g.add_argument("--style-weight", type=non_negative_float, default=DEFAULTS.style_weight,
+                   help=f"weight of the style (Gram) loss (default {DEFAULTS.style_weight:g})")
+    g.add_argument("--content-weight", type=non_negative_float, default=DEFAULTS.content_weight,
+                   help=f"weight of the content (conv5_2) loss (default {DEFAULTS.content_weight:g})")
+    g.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    g.add_argument("--ssd-weights", metavar="PATH", default=None,
+                   help="SSD300 checkpoint (.weights.h5) whose VGG16 backbone to use "
+                        "(default: the first in ssd_weights/, else ImageNet VGG16)")
+    g.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from style_transfer.images import load_image
+    from style_transfer.optimize import StyleSettings
+    from style_transfer.video_io import VideoReader, check_video_output, parse_size
+
+    source, style_path = Path(args.input), Path(args.style)
+    output = check_video_output(args.output, (source, style_path))
+    if args.end is not None and args.start >= args.end:
+        raise UserInputError(f"--start ({args.start}) must be less than --end ({args.end})")
+    resize = parse_size(args.resize) if args.resize else None
+    size = None if resize else (args.size or DEFAULT_VIDEO_SIZE)
+    if resize and output.suffix.lower() == ".mp4" and (resize[0] % 2 or resize[1] % 2):
+        raise UserInputError(f"MP4 (H.264) needs even frame sides, got --resize {args.resize}")
+    load_image(style_path)  # fails fast on a bad style image
+    # open the video once now, so unreadable files and empty ranges fail before TensorFlow loads
+    with VideoReader(source, start=args.start, end=args.end, skip=args.skip, size=size, resize=resize,
+                     even=output.suffix.lower() == ".mp4"):
+        pass
+
+    from style_transfer.video import stylize_video  # heavy imports only once the input is valid
+
+    settings = StyleSettings(lr=args.lr, style_weight=args.style_weight, content_weight=args.content_weight)
+    result = stylize_video(
+        source, style_path, output, settings=settings, steps_per_frame=args.steps_per_frame,
+        first_frame_steps=args.first_frame_steps, temporal_weight=args.temporal_weight,
+        later_lr=args.later_lr, independent=args.independent, start=args.start, end=args.end,
+        skip=args.skip, size=size, resize=resize, fps=args.fps, inset=args.inset, flow_method=args.flow,
+        ssd_weights=args.ssd_weights, seed=args.seed, progress=not args.quiet)
+    if not args.quiet:
+        print(result.summary(), file=sys.stderr)
+    return 0

@@ -1,0 +1,263 @@
+"""Video: streaming I/O, flow and warp against a known pan, coherent vs independent, CLI errors."""
+from __future__ import annotations
+
+import gc
+import os
+import signal
+import subprocess
+import sys
+import time
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from conftest import IMGS, ROOT
+from style_transfer.clips import pan_frames, write_clip, zoom_frames
+from style_transfer.errors import UserInputError
+from style_transfer.flow import flow, occlusion_mask, warp, warp_with_mask
+from style_transfer.video_io import VideoReader, VideoWriter, read_video
+
+PAINTING = IMGS / "renoir-moulin_de_la_galette.png"
+STYLE = IMGS / "GreatWave.png"
+
+
+@pytest.fixture(scope="module")
+def pan_clip(tmp_path_factory):
+    """An 8-frame, 96×64 pan (3 px a frame) across a painting, written to MP4 at 12 fps."""
+    path = tmp_path_factory.mktemp("clips") / "pan.mp4"
+    return write_clip(pan_frames(PAINTING, (96, 64), 8, dx=3), path, fps=12)
+
+
+@pytest.fixture(scope="module")
+def zoom_clip(tmp_path_factory):
+    path = tmp_path_factory.mktemp("clips") / "zoom.mp4"
+    return write_clip(zoom_frames(IMGS / "coffee.jpg", (96, 64), 6), path, fps=10)
+
+
+def _no_temp_files(folder):
+    return [p.name for p in folder.iterdir() if p.name.startswith(".")] == []
+
+
+# --- reading and writing ----------------------------------------------------------------------
+def test_reader_range_skip_and_resize(pan_clip):
+    truth = np.stack(list(pan_frames(PAINTING, (96, 64), 8, dx=3)))
+    frames = read_video(pan_clip)
+    assert frames.shape == (8, 64, 96, 3)
+    assert np.abs(frames.astype(int) - truth).mean() < 6  # H.264 at high quality
+    picked = read_video(pan_clip, start=1, end=7, skip=2)
+    assert len(picked) == 3
+    np.testing.assert_array_equal(picked, frames[[1, 3, 5]])
+    assert read_video(pan_clip, resize=(48, 32)).shape == (8, 32, 48, 3)
+    assert read_video(pan_clip, size=48).shape == (8, 32, 48, 3)
+    with VideoReader(pan_clip) as r:
+        assert r.fps == pytest.approx(12) and r.size == (96, 64) and r.count == 8
+
+
+def test_gif_and_mp4_round_trip(tmp_path):
+    frames = list(zoom_frames(IMGS / "coffee.jpg", (80, 48), 5))
+    for ext, tol in ((".gif", 8), (".mp4", 8)):
+        path = write_clip(frames, tmp_path / f"clip{ext}", fps=10)
+        back = read_video(path)
+        assert back.shape == (5, 48, 80, 3)
+        assert np.abs(back.astype(int) - np.stack(frames)).mean() < tol
+        with VideoReader(path) as r:
+            assert r.fps == pytest.approx(10, rel=0.05)
+    assert _no_temp_files(tmp_path)
+
+
+def test_writer_leaves_nothing_on_error(tmp_path):
+    out = tmp_path / "x.mp4"
+    with pytest.raises(RuntimeError, match="boom"):
+        with VideoWriter(out, 10, (32, 32)) as w:
+            w.write(np.zeros((32, 32, 3), np.uint8))
+            raise RuntimeError("boom")
+    assert not out.exists() and _no_temp_files(tmp_path)
+    with pytest.raises(UserInputError, match="extension"):
+        VideoWriter(tmp_path / "x.avi", 10, (32, 32))
+
+
+def test_reader_bad_input(tmp_path, pan_clip):
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"not a video at all" * 10)
+    for path, message in ((empty, "empty"), (junk, "cannot read video"), (tmp_path / "none.mp4", "no such file")):
+        with pytest.raises(UserInputError, match=message):
+            VideoReader(path)
+    with pytest.raises(UserInputError, match="no frames in the chosen range"):
+        VideoReader(pan_clip, start=20)
+    with pytest.raises(UserInputError, match="less than"):
+        VideoReader(pan_clip, start=3, end=3)
+
+
+# --- flow and warp ----------------------------------------------------------------------------
+def test_flow_and_warp_of_known_pan():
+    a, b = pan_frames(PAINTING, (128, 80), 2, dx=3, dy=1)
+    f_ab, f_ba = flow(a, b), flow(b, a)
+    # the scene moves by (-3, -1) from a to b
+    inner = (slice(8, -8), slice(8, -8))
+    np.testing.assert_allclose(np.median(f_ab[inner], axis=(0, 1)), [-3, -1], atol=0.05)
+    np.testing.assert_allclose(np.median(f_ba[inner], axis=(0, 1)), [3, 1], atol=0.05)
+    # warping b by the true flow gives a exactly, wherever the pixel stays in view
+    true = np.broadcast_to(np.float32([-3, -1]), f_ab.shape).copy()
+    np.testing.assert_array_equal(warp(b, true)[1:, 3:], a[1:, 3:])
+    # warping by the estimated flow comes close; the mask drops the strip that left the view
+    warped = warp(b, f_ab).astype(float)
+    mask = occlusion_mask(f_ab, f_ba)
+    assert np.abs(warped - a)[mask > 0].mean() < 2.0
+    assert mask[:, :3].max() == 0 and mask[1:, 3:].mean() > 0.9
+    assert warp(a.astype(np.float32), true).dtype == np.float32
+
+
+def test_occlusion_mask_flags_disagreement():
+    h, w = 40, 60
+    f = np.zeros((h, w, 2), np.float32)
+    f[..., 0] = 2
+    back = -f.copy()
+    back[10:20, 20:30] = 5  # backward flow disagrees here
+    mask = occlusion_mask(f, back)
+    assert mask[12:18, 20:26].max() == 0  # a→b lands on the disagreeing block (shifted by 2)
+    assert mask[30:, :40].min() == 1
+
+
+# --- stylisation --------------------------------------------------------------------------------
+def _stylise(extractor, clip, out, **kw):
+    from style_transfer.video import stylize_video
+
+    seen = []
+    result = stylize_video(clip, STYLE, out, extractor=extractor, progress=False,
+                           on_frame=lambda i, f, s: seen.append((f, s)), **kw)
+    return result, seen
+
+
+def test_output_frames_and_size_follow_request(extractor, pan_clip, tmp_path):
+    result, _ = _stylise(extractor, pan_clip, tmp_path / "out.gif", start=1, end=8, skip=3, resize=(64, 40),
+                         steps_per_frame=1, first_frame_steps=2, inset="both")
+    assert result.frames == 3 and result.size == (64, 40)
+    assert len(result.seconds_per_frame) == 3 and result.steps_per_frame == [2, 1, 1]
+    assert result.fps == pytest.approx(4)  # 12 fps source, every 3rd frame: real-time playback
+    back = read_video(result.path)
+    assert back.shape == (3, 40, 64, 3)
+    assert "3 frames 64×40" in result.summary() and "s/frame" in result.summary()
+    assert _no_temp_files(tmp_path)
+
+
+def test_coherent_mode_flickers_less_than_independent(extractor, pan_clip, tmp_path):
+    from style_transfer.video import video_warping_error, warping_error
+
+    errors = {}
+    for name, independent in (("independent", True), ("coherent", False)):
+        result, seen = _stylise(extractor, pan_clip, tmp_path / f"{name}.mp4", end=5, steps_per_frame=3,
+                                first_frame_steps=8, independent=independent)
+        assert result.frames == 5
+        errors[name], pairs = warping_error([s for _, s in seen], [f for f, _ in seen])
+        assert len(pairs) == 4
+        on_disk, _ = video_warping_error(result.path, pan_clip, end=5)
+        assert on_disk == pytest.approx(errors[name], rel=0.5)
+    assert errors["coherent"] < 0.6 * errors["independent"], errors
+    # the stylised result is not just the content copied: style was applied
+    assert np.abs(seen[-1][1].astype(float) - seen[-1][0]).mean() > 5
+
+
+def test_warp_uses_previous_stylised_frame(zoom_clip):
+    frames = read_video(zoom_clip)
+    stylised_prev = np.full(frames[0].shape, 100, np.float32)
+    warped, mask = warp_with_mask(frames[1], frames[0], stylised_prev)
+    assert warped.shape == frames[0].shape and mask.shape == frames[0].shape[:2]
+    np.testing.assert_allclose(warped, 100, atol=1e-3)  # a flat image warps to itself
+    assert 0.5 < mask.mean() <= 1.0
+
+
+def test_frames_stream_one_at_a_time(extractor, tmp_path, monkeypatch):
+    """The writer gets frame k before the reader yields frame k+2, and nothing grows with clip length."""
+    from style_transfer import video, video_io
+
+    events = []
+    original_iter, original_write = video_io.VideoReader.__iter__, video_io.VideoWriter.write
+
+    def spy_iter(self):
+        for frame in original_iter(self):
+            events.append("read")
+            yield frame
+
+    def spy_write(self, frame):
+        events.append("write")
+        return original_write(self, frame)
+
+    monkeypatch.setattr(video.VideoReader, "__iter__", spy_iter)
+    monkeypatch.setattr(video.VideoWriter, "write", spy_write)
+    short = write_clip(pan_frames(PAINTING, (160, 120), 4, dx=2), tmp_path / "short.mp4")
+    long = write_clip(pan_frames(PAINTING, (160, 120), 12, dx=2), tmp_path / "long.mp4")
+
+    peaks = {}
+    for name, clip in (("warm-up", short), ("short", short), ("long", long)):
+        events.clear()
+        tracemalloc.start()
+        _stylise(extractor, clip, tmp_path / f"{name}.gif", steps_per_frame=1, first_frame_steps=1,
+                 independent=True)
+        gc.collect()
+        peaks[name] = tracemalloc.get_traced_memory()[0]  # what the run left behind
+        tracemalloc.stop()
+        ahead = np.cumsum([1 if e == "read" else -1 for e in events])
+        assert ahead.max() <= 1 and events.count("write") == events.count("read")
+    frame_bytes = 160 * 120 * 3  # one uint8 frame
+    # the 8 more frames of the long clip, if kept in a list, would add ≥ 8 frames' worth
+    assert peaks["long"] - peaks["short"] < 3 * frame_bytes, peaks
+
+
+# --- command line -------------------------------------------------------------------------------
+def test_cli_video_and_flicker(cli, pan_clip, tmp_path):
+    out = tmp_path / "styled.mp4"
+    r = cli("video", pan_clip, STYLE, "-o", out, "--end", "4", "--steps-per-frame", "1",
+            "--first-frame-steps", "2", "--size", "64")
+    assert r.returncode == 0, r.stderr
+    assert "wrote" in r.stderr and "4 frames 64×42" in r.stderr and "s/frame" in r.stderr
+    assert read_video(out).shape == (4, 42, 64, 3)
+    r = cli("flicker", out, "--source", pan_clip, "--end", "4", "--quiet")
+    assert r.returncode == 0, r.stderr
+    value = float(r.stdout.split()[2])
+    assert 0 <= value < 0.1 and "3 frame pairs" in r.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-o", "{tmp}/o.avi"], "unsupported output extension"),
+    (["-o", "{tmp}/o.gif", "--start", "5", "--end", "3"], "must be less than --end"),
+    (["-o", "{tmp}/o.gif", "--start", "50"], "no frames in the chosen range"),
+    (["-o", "{tmp}/o.mp4", "--resize", "65x40"], "even frame sides"),
+    (["-o", "{tmp}/o.gif", "--resize", "big"], "WIDTHxHEIGHT"),
+])
+def test_cli_bad_input_one_line_exit_2(cli, pan_clip, tmp_path, args, message):
+    r = cli("video", pan_clip, STYLE, *[a.format(tmp=tmp_path) for a in args])
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert lines[-1].startswith("style-transfer: error:") and message in lines[-1]
+    assert "Traceback" not in r.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_unreadable_and_empty_video(cli, tmp_path):
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"\x00" * 100)
+    empty = tmp_path / "empty.webm"
+    empty.write_bytes(b"")
+    for src in (bad, empty):
+        r = cli("video", src, STYLE, "-o", tmp_path / "o.gif")
+        assert r.returncode == 2 and "style-transfer: error:" in r.stderr and "Traceback" not in r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.mp4", "empty.webm"]
+
+
+def test_ctrl_c_leaves_no_output(pan_clip, tmp_path):
+    out = tmp_path / "o.mp4"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "style_transfer", "video", str(pan_clip), str(STYLE),
+                             "-o", str(out), "--size", "64", "--steps-per-frame", "50"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and not any(p.name.startswith(".o.") for p in tmp_path.iterdir()):
+        time.sleep(0.2)  # the temp output appears once stylising starts
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert list(tmp_path.iterdir()) == []

@@ -9,6 +9,9 @@ import sys
 # Sub-command modules, each with register(subparsers).
 COMMAND_MODULES = (
     "style_transfer.commands.image",
+    "style_transfer.commands.train_ssd",
+    "style_transfer.commands.detect",
+    "style_transfer.commands.evaluate_ssd",
 )
 
 

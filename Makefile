@@ -27,7 +27,7 @@ DEEPFOREST_WHEEL := .cache/wheels/deepforest-2.1.0-py3-none-any.whl
 
 test-data: $(DEEPFOREST_WHEEL)
 
-$(DEEPFOREST_WHEEL):
+$(DEEPFOREST_WHEEL): | $(STAMP)
 	$(PY) -m pip download --quiet --no-deps deepforest==2.1.0 -d .cache/wheels
 
 test: setup test-data

@@ -39,13 +39,11 @@ def fake_batch(batch: int, num_classes: int, rng) -> tuple:
     return tf.constant(images), tf.stack(labels), tf.stack(offsets)
 
 
-def time_steps(batch: int, steps: int, warmup: int, freeze: int, num_classes: int, jit: bool) -> float:
+def time_steps(batch: int, steps: int, warmup: int, freeze: int, num_classes: int) -> float:
     ssd = SSD300(class_names=[f"c{i}" for i in range(num_classes - 1)])
     init_vgg16_from_imagenet(ssd.vgg16_layers())
     freeze_vgg16_stages(ssd, freeze)
     step = make_train_step(ssd, make_optimizer("sgd", 1e-3))
-    if jit:
-        step = tf.function(step.python_function, jit_compile=True)
     data = fake_batch(batch, num_classes, np.random.default_rng(0))
     for _ in range(warmup):
         float(step(*data)[0])
@@ -63,17 +61,15 @@ def main() -> None:
     p.add_argument("--warmup", type=int, default=2, help="untimed steps first (tracing, allocation)")
     p.add_argument("--freeze-stages", type=int, nargs="+", default=[0], help="VGG16 stages kept fixed")
     p.add_argument("--classes", type=int, default=21, help="classes including background (default 21, VOC)")
-    p.add_argument("--jit", action="store_true", help="also time the step compiled with XLA")
     args = p.parse_args()
     gpus = tf.config.list_physical_devices("GPU")
     device = gpus[0].name if gpus else f"CPU ({os.cpu_count()} cores, {platform.processor() or platform.machine()})"
     print(f"SSD300 train step, 300x300, batch {args.batch_size}, {args.classes} classes, on {device}, "
           f"TF {tf.__version__}")
     for freeze in args.freeze_stages:
-        for jit in ([False, True] if args.jit else [False]):
-            ips = time_steps(args.batch_size, args.steps, args.warmup, freeze, args.classes, jit)
-            print(f"  frozen VGG16 stages {freeze}{' XLA' if jit else ''}: {ips:.2f} images/s "
-                  f"({args.batch_size / ips:.2f} s/step, {args.steps} steps)")
+        ips = time_steps(args.batch_size, args.steps, args.warmup, freeze, args.classes)
+        print(f"  frozen VGG16 stages {freeze}: {ips:.2f} images/s "
+              f"({args.batch_size / ips:.2f} s/step, {args.steps} steps)")
 
 
 if __name__ == "__main__":

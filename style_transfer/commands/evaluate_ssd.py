@@ -1,7 +1,6 @@
 """`style-transfer evaluate-ssd`: VOC mAP@0.5 of an SSD300 checkpoint on a VOC-format split."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from style_transfer.cli_common import positive_int

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -95,7 +96,9 @@ def load_detector(path=None, classes=None):
     names = saved or (tuple(classes) if classes is not None else None)
     ssd = SSD300(class_names=names) if names else SSD300()
     try:
-        ssd.load_weights(str(path))
+        with warnings.catch_warnings():  # Keras warns before it raises on a mismatched file
+            warnings.simplefilter("ignore")
+            ssd.load_weights(str(path))
     except Exception as exc:  # Keras raises ValueError/OSError/KeyError for foreign or mismatched files
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         hint = ("" if saved else f" (no {metadata_path(path).name} beside it: assumed "

@@ -8,7 +8,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import keras
-import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
@@ -123,7 +122,9 @@ def train_ssd(config: TrainConfig, progress: bool = True, log=None) -> TrainResu
         if meta.get("optimizer", {}).get("name", config.optimizer) != config.optimizer:
             raise UserInputError(f"{config.resume} was trained with {meta['optimizer']['name']}, "
                                  f"not {config.optimizer}")
-        ckpt.restore_optimizer(optimizer, ssd.trainable_variables, config.resume)
+        if not ckpt.restore_optimizer(optimizer, ssd.trainable_variables, config.resume):
+            warn(f"no {ckpt.optimizer_path(config.resume).name} beside {config.resume}: "
+                 "the optimiser starts afresh")
         start_epoch, start_step = int(meta.get("epoch", 0)), int(meta.get("epoch_step", 0))
         global_step = int(meta.get("step", 0))
         if start_step >= steps_per_epoch:
@@ -187,8 +188,3 @@ def train_ssd(config: TrainConfig, progress: bool = True, log=None) -> TrainResu
     if data.skipped:
         log(f"style-transfer: warning: skipped {len(data.skipped)} bad sample(s) of {len(data) + len(data.skipped)}")
     return result
-
-
-def mean_of_last(values, n: int) -> float:
-    """Mean of the last n values (nan when empty)."""
-    return float(np.mean(values[-n:])) if values else float("nan")

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_CONTENT ?= imgs/chelsea.jpg
 DEMO_STYLE ?= imgs/GreatWave.png
 
-.PHONY: setup demo test clean
+.PHONY: setup demo test test-data clean
 
 setup: $(STAMP)
 
@@ -22,7 +22,15 @@ demo: setup
 	$(VENV)/bin/style-transfer image $(DEMO_CONTENT) $(DEMO_STYLE) \
 		-o outputs/demo.jpg --side-by-side outputs/demo_side_by_side.jpg
 
-test: setup
+# Test-only data: real aerial images with PASCAL VOC boxes from the deepforest wheel (not installed).
+DEEPFOREST_WHEEL := .cache/wheels/deepforest-2.1.0-py3-none-any.whl
+
+test-data: $(DEEPFOREST_WHEEL)
+
+$(DEEPFOREST_WHEEL): | $(STAMP)
+	$(PY) -m pip download --quiet --no-deps deepforest==2.1.0 -d .cache/wheels
+
+test: setup test-data
 	$(PY) -m pytest -q tests
 
 clean:

@@ -100,6 +100,9 @@ class atomic_output:
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is None:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(self.tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual file mode
             os.replace(self.tmp, self.path)
         else:
             self.tmp.unlink(missing_ok=True)

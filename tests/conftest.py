@@ -11,8 +11,7 @@ import pytest
 from PIL import Image
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-ROOT = Path(__file__).resolve().parent.parent
-IMGS = ROOT / "imgs"
+from paths import IMGS, ROOT  # noqa: E402
 
 
 @pytest.fixture(scope="session")

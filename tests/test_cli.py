@@ -5,7 +5,7 @@ import zlib
 import pytest
 from PIL import Image
 
-from conftest import IMGS
+from paths import IMGS
 
 CONTENT, STYLE = IMGS / "chelsea.jpg", IMGS / "GreatWave.png"
 

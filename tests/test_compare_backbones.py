@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import IMGS
+from paths import IMGS
 from models import SSD300
 from style_transfer import backbone as B
 from style_transfer.compare import compare_backbones, comparison_extractors, comparison_figure

@@ -4,7 +4,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from conftest import IMGS
+from paths import IMGS
 from style_transfer import color
 from style_transfer.api import stylize_images
 from style_transfer.controls import (Controls, initial_image, make_controls, parse_blend, parse_layer_spec,

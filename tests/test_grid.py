@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import IMGS
+from paths import IMGS
 from style_transfer import grid
 from style_transfer.cache import ResultCache
 from style_transfer.figures import grid_layout

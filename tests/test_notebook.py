@@ -4,7 +4,7 @@ import sys
 import nbformat
 import pytest
 
-from conftest import ROOT
+from paths import ROOT
 
 NOTEBOOK = ROOT / "notebooks" / "style_transfer_examples.ipynb"
 

@@ -38,7 +38,7 @@ def test_image_help_lists_new_flags(cli):
 
 
 def test_bad_extensions(cli, tmp_path):
-    from conftest import IMGS
+    from paths import IMGS
 
     r = cli("image", IMGS / "chelsea.jpg", IMGS / "GreatWave.png", "-o", tmp_path / "o.png",
             "--loss-plot", tmp_path / "loss.jpg")

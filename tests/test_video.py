@@ -12,7 +12,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from conftest import IMGS, ROOT
+from paths import IMGS, ROOT
 from style_transfer.clips import pan_frames, write_clip, zoom_frames
 from style_transfer.errors import UserInputError
 from style_transfer.flow import flow, occlusion_mask, warp, warp_with_mask

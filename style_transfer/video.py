@@ -166,7 +166,9 @@ def stylize_video(source, style, output, *, settings=None, steps_per_frame: int 
             extractor = load_feature_extractor(ssd_weights)
         if seed is not None:
             keras.utils.set_random_seed(seed)
-        base = settings or StyleSettings()
+        # Video uses Adam: each frame continues from a good start with few steps, and the later
+        # frames' lower learning rate is what keeps them from flickering (measured; see docs/video.md).
+        base = replace(settings or StyleSettings(), optimizer="adam")
         # One compiled step per role: the first frame (and every frame when independent) from its
         # content, later frames from the warped previous result with the temporal term.
         first = _trainer(extractor, replace(base, steps=0, temporal_weight=0.0), height, width)

@@ -79,6 +79,11 @@ def add_style_options(parser: argparse.ArgumentParser, steps: int = DEFAULTS.ste
     g.add_argument("--scales", type=scales_spec, default=DEFAULTS.scales, metavar="S[:N],...",
                    help="coarse-to-fine: optimise at these fractions of --size in turn, each starting from "
                         "the last result upsampled, N steps each (default: --steps); e.g. 0.5:40,1")
+    add_loss_options(g)
+
+
+def add_loss_options(g) -> None:
+    """Options every stylising command shares: loss weights, seed, backbone checkpoint, --quiet."""
     g.add_argument("--style-weight", type=non_negative_float, default=DEFAULTS.style_weight,
                    help=f"weight of the style (Gram) loss (default {DEFAULTS.style_weight:g})")
     g.add_argument("--content-weight", type=non_negative_float, default=DEFAULTS.content_weight,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from style_transfer.cli_common import DEFAULTS, non_negative_float, positive_float, positive_int
+from style_transfer.cli_common import DEFAULTS, add_loss_options, non_negative_float, positive_float, positive_int
 from style_transfer.errors import UserInputError
 from style_transfer.flow import FLOW_METHODS
 from style_transfer.video import INSETS
@@ -68,15 +68,7 @@ def register(subparsers) -> None:
     g = p.add_argument_group("style options")
     g.add_argument("--lr", type=positive_float, default=DEFAULTS.lr,
                    help=f"Adam learning rate on the 0-255 image (default {DEFAULTS.lr:g})")
-    g.add_argument("--style-weight", type=non_negative_float, default=DEFAULTS.style_weight,
-                   help=f"weight of the style (Gram) loss (default {DEFAULTS.style_weight:g})")
-    g.add_argument("--content-weight", type=non_negative_float, default=DEFAULTS.content_weight,
-                   help=f"weight of the content (conv5_2) loss (default {DEFAULTS.content_weight:g})")
-    g.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    g.add_argument("--ssd-weights", metavar="PATH", default=None,
-                   help="SSD300 checkpoint (.weights.h5) whose VGG16 backbone to use "
-                        "(default: the first in ssd_weights/, else ImageNet VGG16)")
-    g.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    add_loss_options(g)
     p.set_defaults(func=run)
 
 

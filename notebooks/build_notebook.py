@@ -56,7 +56,8 @@ print("content layers:", ", ".join(extractor.content_layers))
 print("trainable weights in the loss network:", len(extractor.model.trainable_weights))"""),
     ("md", """## 2. Stylise one photo
 
-The image itself is optimised (Adam) so its VGG16 features keep the photo's content (conv5_2) and
+The image itself is optimised (L-BFGS-B within the 0–255 box, the default) so its VGG16 features
+keep the photo's content (conv5_2) and
 take the painting's Gram-matrix statistics (conv1_1 … conv2_2). Every few steps a frame goes to an
 animated GIF with the step number in its corner."""),
     ("code", """from style_transfer.api import stylize_images
@@ -100,32 +101,26 @@ frames, _ = concat([Clip(Path(f"tile{k}"), [t]) for k, t in enumerate(tiles)], g
 display(frames[0])"""),
     ("md", """## 6. A short clip
 
-A small camera pan across a photo, stylised frame by frame with one compiled trainer; each frame
-starts from the previous stylised frame so the result stays steady.
+A small camera pan across a photo, written to an MP4 and stylised by `stylize_video` in one call:
+the first frame gets the full steps; each later frame starts from the previous stylised frame warped
+by optical flow, with a temporal loss that keeps it steady (see `docs/video.md`)."""),
+    ("code", """from style_transfer.video import stylize_video
+from style_transfer.video_io import VideoWriter
 
-*Lead: when `style_transfer.video` (the video issue) is merged, this cell switches to its
-`stylize_video` API — see the marked line below.*"""),
-    ("code", """from style_transfer.optimize import StyleTrainer
-from style_transfer.progress import write_gif
-
-# A 6-frame pan across the astronaut photo.
+# An 8-frame pan across the astronaut photo, as a real video file.
 wide = load_array(IMGS / "astronaut.jpg", SIZE)
 h, w = wide.shape[0], wide.shape[1]
-crop_w = int(w * 0.75)
-clip = [wide[:, x:x + crop_w] for x in np.linspace(0, w - crop_w, 6).astype(int)]
+crop_w = int(w * 0.75) // 2 * 2
+with VideoWriter(OUT / "pan.mp4", 8.0, (crop_w, h // 2 * 2)) as writer:
+    for x in np.linspace(0, w - crop_w, 8).astype(int):
+        writer.write(wide[:h // 2 * 2, x:x + crop_w].astype(np.uint8))
 
-# VIDEO API (lead, after merging issue 5): replace the loop below with style_transfer.video.stylize_video.
-trainer = StyleTrainer(extractor, settings, *clip[0].shape[:2])
-trainer.set_style(load_array(IMGS / "HokusaiBridge.png", SIZE))
-styled, previous = [], None
-for k, frame in enumerate(clip):
-    trainer.set_content(frame)
-    trainer.reset(frame if previous is None else previous)
-    steps = STEPS if previous is None else max(1, STEPS // 3)  # warm start: fewer steps per frame
-    previous = trainer.run(steps, progress=False).image
-    styled.append(previous)
-write_gif(OUT / "clip.gif", [np.concatenate([f.astype(np.uint8), s], axis=1) for f, s in zip(clip, styled)], fps=4)
-display(ShowFile(filename=str(OUT / "clip.gif")))"""),
+video = stylize_video(OUT / "pan.mp4", IMGS / "HokusaiBridge.png", OUT / "clip.gif", settings=settings,
+                      first_frame_steps=STEPS, steps_per_frame=max(1, STEPS // 4), size=None,
+                      inset="content", extractor=extractor, progress=False)
+print(f"{video.frames} frames of {video.size[0]}x{video.size[1]} at {video.fps:g} fps; "
+      f"seconds per frame: {', '.join(f'{s:.1f}' for s in video.seconds_per_frame)}")
+display(ShowFile(filename=str(video.path)))"""),
     ("md", """## 7. Which loss network?
 
 The same stylisation through (a) SSD300's backbone as loaded, (b) ImageNet VGG16 and (c) a randomly

@@ -1,6 +1,6 @@
 """Before/after strips of one photo for each artistic control → docs/images/controls_*.jpg.
 
-Usage: python scripts/make_control_strips.py [--size 160] [--steps 80] [--only tv,color,...]
+Usage: python scripts/make_control_strips.py [--size 160] [--steps 60] [--only tv,color,...]
 """
 from __future__ import annotations
 
@@ -24,28 +24,45 @@ CONTENT, STYLE, STYLE2 = IMGS / "chelsea.jpg", IMGS / "GreatWave.png", IMGS / "k
 STRIPS = ("tv", "color", "blend", "scale", "init", "layers", "preset")
 
 
+def wrap_label(label: str, width: float, draw: ImageDraw.ImageDraw, font) -> list[str]:
+    """Split a caption into lines that each fit `width` pixels (breaking at spaces and commas)."""
+    lines, line = [], ""
+    for word in label.replace(",", ", ").split():
+        trial = f"{line} {word}".strip()
+        if line and draw.textlength(trial, font=font) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = trial
+    return lines + [line] if line else lines
+
+
 def labelled_strip(items, height: int, gutter: int = 6) -> Image.Image:
-    """[(image, label), …] in a row at one height with a caption under each."""
+    """[(image, label), …] in a row at one height with a caption (wrapped to the tile) under each."""
     font = ImageFont.load_default(size=13)
     pics = []
     for img, _ in items:
         pil = Image.fromarray(np.clip(np.rint(np.asarray(img, np.float32)), 0, 255).astype(np.uint8))
         pics.append(pil.resize((round(pil.width * height / pil.height), height), Image.Resampling.LANCZOS))
-    caption = 20
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    captions = [wrap_label(label, pic.width - 4, measure, font) for pic, (_, label) in zip(pics, items)]
+    line_height = 16
+    caption = line_height * max(len(c) for c in captions) + 4
     canvas = Image.new("RGB", (sum(p.width for p in pics) + gutter * (len(pics) + 1), height + caption + 2 * gutter),
                        "white")
     draw, x = ImageDraw.Draw(canvas), gutter
-    for pic, (_, label) in zip(pics, items):
+    for pic, lines in zip(pics, captions):
         canvas.paste(pic, (x, gutter))
-        w = draw.textlength(label, font=font)
-        draw.text((x + (pic.width - w) / 2, height + gutter + 3), label, fill="black", font=font)
+        for k, line in enumerate(lines):
+            w = draw.textlength(line, font=font)
+            draw.text((x + (pic.width - w) / 2, height + gutter + 3 + k * line_height), line, fill="black", font=font)
         x += pic.width + gutter
     return canvas
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--size", type=int, default=128)
+    parser.add_argument("--size", type=int, default=160)
     parser.add_argument("--steps", type=int, default=60)
     parser.add_argument("--only", default=",".join(STRIPS))
     args = parser.parse_args()
@@ -85,7 +102,8 @@ def main() -> None:
                            (run("deep", style_layers="conv1_1:0.2,conv2_1:0.2,conv3_1:1,conv4_1:1"),
                             "+ conv3_1, conv4_1")],
         "preset": lambda: [(content, "content"), (run("light", preset="light"), "--preset light"),
-                           (run("default"), "--preset balanced"), (run("strong", preset="strong"), "--preset strong")],
+                           (run("balanced", preset="balanced"), "--preset balanced"),
+                           (run("strong", preset="strong"), "--preset strong (the default balance)")],
     }
     OUT.mkdir(parents=True, exist_ok=True)
     for name in only:

@@ -19,8 +19,11 @@ from PIL import Image
 from style_transfer.color import PRESERVE_COLOR_MODES
 from style_transfer.errors import UserInputError
 
-# Content-weight multipliers: light keeps more of the photo, strong lets the style take over.
-PRESETS = {"light": 10.0, "balanced": 1.0, "strong": 0.1}
+# Content/style weight ratios (content_weight = ratio × style_weight), chosen by looking at L-BFGS
+# results at 200–300 px (docs/controls.md): light keeps the photo and adds the painting's texture,
+# balanced keeps the subject's natural look under the painting's colours and strokes, strong is the
+# spine's default balance (1e-3: the style takes over; only the content start keeps the layout).
+PRESETS = {"light": 100.0, "balanced": 3.0, "strong": 1e-3}
 INIT_KINDS = ("content", "noise", "style")
 MAX_STYLE_SCALE = 4.0
 MIN_STYLE_SIDE = 16  # below this the deeper style layers have (next to) nothing to describe
@@ -43,7 +46,7 @@ class Controls:
 
     def settings(self, base):
         """`base` StyleSettings with the TV weight, layer weights and preset balance applied."""
-        content_weight = base.content_weight * PRESETS[self.preset] if self.preset else base.content_weight
+        content_weight = PRESETS[self.preset] * base.style_weight if self.preset else base.content_weight
         layer_weights = base.style_layer_weights if self.style_layers is None else self.style_layer_weights
         return dataclasses.replace(base, tv_weight=self.tv_weight, content_weight=content_weight,
                                    style_layer_weights=layer_weights)
@@ -192,9 +195,9 @@ def add_control_options(parser: argparse.ArgumentParser) -> None:
                         "(default conv1_1,conv1_2,pool1,conv2_1,conv2_2)")
     g.add_argument("--content-layers", metavar="SPEC", help="content layers, e.g. conv4_2 (default conv5_2)")
     g.add_argument("--preset", choices=tuple(PRESETS),
-                   help="content/style balance: light (more photo), balanced, strong (more painting); "
-                        "multiplies the content weight by " +
-                        ", ".join(f"{v:g} ({k})" for k, v in PRESETS.items()))
+                   help="content/style balance without tuning weights: light (the photo with the painting's "
+                        "texture), balanced, strong (the painting takes over); sets the content weight to " +
+                        ", ".join(f"{v:g} ({k})" for k, v in PRESETS.items()) + " × the style weight")
 
 
 def controls_from_args(args, n_styles: int = 1) -> Controls:

@@ -106,12 +106,23 @@ def grid_layout(content_sizes, n_styles: int, tile: int, gutter: int | None = No
     return GridLayout(tile, round(tile * 3 / 4), rows, n_styles, gutter)
 
 
+def column_thumbnail(styles, size) -> Image.Image:
+    """Several style images (a blend column) as side-by-side vertical slices filling `size` (W, H)."""
+    width, height = size
+    edges = [round(k * width / len(styles)) for k in range(len(styles) + 1)]
+    thumb = Image.new("RGB", (width, height), BACKGROUND)
+    for style, left, right in zip(styles, edges, edges[1:]):
+        thumb.paste(ImageOps.fit(as_pil(style), (max(1, right - left), height), Image.Resampling.LANCZOS), (left, 0))
+    return thumb
+
+
 def grid_figure(contents, styles, results, *, tile: int | None = None, inset: str = "style",
                 labels: bool = False, content_labels=None, style_labels=None,
                 gutter: int | None = None) -> Image.Image:
     """Rows = contents, columns = styles; header row of style thumbnails, first column the originals.
 
-    `results[i][j]` is content i in style j (same aspect as content i). `inset` puts a small
+    `results[i][j]` is content i in style j (same aspect as content i); a style given as a
+    list (a blend column) is shown as side-by-side slices of its images. `inset` puts a small
     framed copy of the style ("style"), the content ("content"), both (style bottom-left,
     content bottom-right) or nothing ("none") on each result. `labels` writes names on the
     header thumbnails and the originals.
@@ -119,9 +130,10 @@ def grid_figure(contents, styles, results, *, tile: int | None = None, inset: st
     if inset not in INSET_MODES:
         raise ValueError(f"inset must be one of {INSET_MODES}")
     contents = [as_pil(c) for c in contents]
-    styles = [as_pil(s) for s in styles]
     tile = tile or max(r.shape[1] if hasattr(r, "shape") else r.width for row in results for r in row)
     layout = grid_layout([c.size for c in contents], len(styles), tile, gutter)
+    styles = [column_thumbnail(s, (layout.tile, layout.header)) if isinstance(s, (list, tuple)) else as_pil(s)
+              for s in styles]
     canvas = Image.new("RGB", layout.size, BACKGROUND)
     for j, style in enumerate(styles):
         thumb = ImageOps.fit(style, (layout.tile, layout.header), Image.Resampling.LANCZOS)

@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 
 from style_transfer.errors import UserInputError
 from style_transfer.flow import FLOW_METHODS, warp_with_mask
-from style_transfer.images import load_image, resize_longest
+from style_transfer.images import load_image
 from style_transfer.video_io import VideoReader, VideoWriter, check_video_output
 
 DEFAULT_STEPS_PER_FRAME = 10
@@ -108,13 +108,8 @@ def add_inset(frame: np.ndarray, content: np.ndarray | None = None, style: np.nd
     return out
 
 
-def _style_array(style, frame_size) -> np.ndarray:
-    """Style image (path, PIL or array) scaled so its longest side matches the frames' longest side."""
-    if isinstance(style, (str, bytes)) or hasattr(style, "__fspath__"):
-        style = load_image(style)
-    if isinstance(style, Image.Image):
-        style = resize_longest(style.convert("RGB"), max(frame_size))
-    return np.asarray(style, np.float32)
+def _is_path(x) -> bool:
+    return isinstance(x, (str, bytes)) or hasattr(x, "__fspath__")
 
 
 def stylize_video(source, style, output, *, settings=None, steps_per_frame: int = DEFAULT_STEPS_PER_FRAME,
@@ -124,22 +119,27 @@ def stylize_video(source, style, output, *, settings=None, steps_per_frame: int 
                   start: int = 0, end: int | None = None, skip: int = 1, size: int | None = 320,
                   resize: tuple[int, int] | None = None, fps: float | None = None, inset: str = "none",
                   flow_method: str = "dis", extractor=None, ssd_weights=None, seed: int | None = 0,
-                  progress: bool = True, on_frame=None) -> VideoResult:
+                  controls=None, progress: bool = True, on_frame=None) -> VideoResult:
     """Stylise video `source` with `style` and write `output` (.gif or .mp4); one call per clip.
 
-    Frames [start, end) every `skip`-th are read, scaled (`resize`=(W, H) exactly, else
-    longest side `size`), stylised and written one at a time. The output keeps the
-    source fps divided by `skip` (real-time playback) unless `fps` is given. `settings`
-    (StyleSettings) gives lr and loss weights; its `steps` is ignored in favour of
-    `first_frame_steps` / `steps_per_frame`; frames after the first use `later_lr`
-    (default 0.3 × settings.lr) in coherent mode. `on_frame(index, source_frame, stylised)`
-    is called for every frame (e.g. to measure, or to show). Returns a VideoResult with
-    the output path and per-frame timings.
+    `style` is one image (path, PIL image or array) or a list of them, blended by
+    `controls.style_blend` (equal weights by default). `controls` (style_transfer.controls:
+    TV weight, colour preservation, style scale, init of the first frame, layers, preset,
+    seed) apply to every frame; colour targets are taken from the first frame so they
+    stay fixed over the clip. Frames [start, end) every `skip`-th are read, scaled
+    (`resize`=(W, H) exactly, else longest side `size`), stylised and written one at a
+    time. The output keeps the source fps divided by `skip` (real-time playback) unless
+    `fps` is given. `settings` (StyleSettings) gives lr and loss weights; its `steps` is
+    ignored in favour of `first_frame_steps` / `steps_per_frame`; frames after the first
+    use `later_lr` (default 0.3 × settings.lr) in coherent mode. `on_frame(index,
+    source_frame, stylised)` is called for every frame (e.g. to measure, or to show).
+    Returns a VideoResult with the output path and per-frame timings.
     """
     from dataclasses import replace
 
-    import keras
-
+    from style_transfer import color
+    from style_transfer.controls import Controls, finish, initial_image, make_reproducible, prepare
+    from style_transfer.figures import column_thumbnail
     from style_transfer.optimize import StyleSettings
 
     if inset not in INSETS:
@@ -150,8 +150,14 @@ def stylize_video(source, style, output, *, settings=None, steps_per_frame: int 
         raise UserInputError("steps per frame and first-frame steps must be positive")
     if temporal_weight < 0:
         raise UserInputError(f"temporal weight must not be negative, got {temporal_weight}")
-    output = check_video_output(output, [source] + ([style] if hasattr(style, "__fspath__") or
-                                                    isinstance(style, str) else []))
+    styles = list(style) if isinstance(style, (list, tuple)) else [style]
+    controls = controls or Controls(seed=seed)
+    if controls.style_blend is not None and len(controls.style_blend) != len(styles):
+        raise UserInputError(f"--style-blend has {len(controls.style_blend)} weights but there are "
+                             f"{len(styles)} style images")
+    output = check_video_output(output, [source] + [s for s in styles if _is_path(s)])
+    styles = [load_image(s) if _is_path(s) else s for s in styles]
+    mode = controls.preserve_color
     reader = VideoReader(source, start=start, end=end, skip=skip, size=size, resize=resize,
                          even=output.suffix.lower() == ".mp4")
     with reader:
@@ -159,39 +165,45 @@ def stylize_video(source, style, output, *, settings=None, steps_per_frame: int 
         if out_fps <= 0:
             raise UserInputError(f"fps must be positive, got {out_fps}")
         width, height = reader.size
-        style_arr = _style_array(style, reader.size)
         if extractor is None:
             from style_transfer.api import load_feature_extractor
 
             extractor = load_feature_extractor(ssd_weights)
-        if seed is not None:
-            keras.utils.set_random_seed(seed)
+        if controls.layers_changed:
+            extractor = extractor.with_layers(controls.style_layers, controls.content_layers)
+        make_reproducible(controls.seed)
         # Video uses Adam: each frame continues from a good start with few steps, and the later
         # frames' lower learning rate is what keeps them from flickering (measured; see docs/video.md).
-        base = replace(settings or StyleSettings(), optimizer="adam")
+        base = replace(controls.settings(settings or StyleSettings()), optimizer="adam", scales=((1.0, None),))
         # One compiled step per role: the first frame (and every frame when independent) from its
         # content, later frames from the warped previous result with the temporal term.
         first = _trainer(extractor, replace(base, steps=0, temporal_weight=0.0), height, width)
-        first.set_style(style_arr)
         later = first
         if not independent:
             lr = float(later_lr) if later_lr else LATER_LR_FACTOR * base.lr
             later = _trainer(extractor, replace(base, steps=0, lr=lr, temporal_weight=temporal_weight),
                              height, width)
-            later.set_style(style_arr)
         result = VideoResult(path=output, size=reader.size, fps=out_fps, independent=independent)
-        prev_frame = prev_stylised = None
+        prev_frame = prev_working = shown_style = None
         with VideoWriter(output, out_fps, reader.size) as writer, \
                 tqdm(reader, total=reader.count, desc="frames", unit="frame", disable=not progress) as bar:
             for i, frame in enumerate(bar):
                 t0 = time.perf_counter()
-                content = frame.astype(np.float32)
+                if i == 0:
+                    # style targets (scaled, colour-matched to the first frame) are fixed for the clip
+                    prep = prepare(frame, styles, controls)
+                    for trainer in {id(first): first, id(later): later}.values():
+                        trainer.set_style(prep.styles, controls.style_blend)
+                    shown_style = (prep.shown_styles[0] if len(styles) == 1 else np.asarray(
+                        column_thumbnail(prep.shown_styles, prep.shown_styles[0].shape[1::-1]), np.float32))
+                content = color.working_content(frame, mode)
                 if independent or prev_frame is None:
                     trainer, steps = first, steps_per_frame if independent else first_frame_steps
-                    init = content
+                    init = prep.init if i == 0 else color.working_init(
+                        initial_image(controls.init, frame, prep.shown_styles, controls.seed), mode)
                 else:
                     trainer, steps = later, steps_per_frame
-                    warped, mask = warp_with_mask(frame, prev_frame, prev_stylised, flow_method)
+                    warped, mask = warp_with_mask(frame, prev_frame, prev_working, flow_method)
                     trainer.set_temporal(warped, mask)
                     # where the flow is unreliable (e.g. the strip entering the view) start from the content,
                     # not from edge pixels smeared by the warp
@@ -199,14 +211,15 @@ def stylize_video(source, style, output, *, settings=None, steps_per_frame: int 
                 trainer.set_content(content)
                 trainer.reset(init)
                 bar.set_postfix(steps=steps)
-                stylised = trainer.run(steps, progress=False).image
+                working = trainer.run(steps, progress=False).image
+                stylised = finish(working, frame, controls)
                 shown = stylised if inset == "none" else add_inset(
                     stylised, frame if inset in ("content", "both") else None,
-                    style_arr if inset in ("style", "both") else None)
+                    shown_style if inset in ("style", "both") else None)
                 writer.write(shown)
                 if on_frame is not None:
                     on_frame(i, frame, stylised)
-                prev_frame, prev_stylised = frame, stylised.astype(np.float32)
+                prev_frame, prev_working = frame, working.astype(np.float32)
                 result.seconds_per_frame.append(time.perf_counter() - t0)
                 result.steps_per_frame.append(steps)
                 result.frames += 1

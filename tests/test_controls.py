@@ -106,6 +106,18 @@ def test_presets_change_the_content_style_balance():
     assert with_layers.style_layer_weights == (1.0, 0.5) and with_layers.tv_weight == 3.0
 
 
+def test_presets_move_the_result_between_photo_and_painting(content_small, style_small, extractor):
+    """light stays closest to the photo (lowest content loss); the others take more of the style."""
+    runs = {p: stylize_images(content_small, style_small, StyleSettings(steps=15), extractor=extractor,
+                              progress=False, preset=p) for p in ("light", "balanced", "strong")}  # L-BFGS
+    content_loss = {p: r.history["content"][-1] for p, r in runs.items()}
+    style_loss = {p: r.history["style"][-1] for p, r in runs.items()}
+    assert content_loss["light"] < content_loss["balanced"] < content_loss["strong"]
+    assert max(style_loss["strong"], style_loss["balanced"]) < style_loss["light"]
+    distance = {p: np.abs(r.image.astype(np.float32) - content_small).mean() for p, r in runs.items()}
+    assert distance["light"] < distance["strong"]
+
+
 def test_init_images(content_small, style_small):
     hw = content_small.shape[:2]
     assert np.array_equal(initial_image("content", content_small), content_small)

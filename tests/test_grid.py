@@ -17,7 +17,8 @@ def calls(monkeypatch):
     real = grid.stylize_cell
 
     def spy(trainer, content, style, settings, **kw):
-        seen.append((content.shape, float(style.mean())))
+        styles = style if isinstance(style, list) else [style]
+        seen.append((content.shape, float(np.mean([np.mean(s) for s in styles]))))
         return real(trainer, content, style, settings, **kw)
 
     monkeypatch.setattr(grid, "stylize_cell", spy)
@@ -69,6 +70,51 @@ def test_grid_cli(cli, tmp_path):
     content_size = (64, round(h * 64 / w))
     assert Image.open(out).size == grid_layout([content_size], 2, 64).size
     assert len(list(cache.glob("*.png"))) == 2
+
+
+def test_blend_column_and_controls(extractor, tmp_path, calls):
+    """A column A+B blends the styles' Gram matrices: weights 1,0 give exactly the column of A alone;
+    controls reach every cell (luminance mode keeps the content's chroma) and are part of the cache key."""
+    from style_transfer import color
+    from style_transfer.controls import make_controls
+
+    content, a, b = _load("chelsea.jpg", 48), _load("GreatWave.png", 48), _load("kandinky.png", 48)
+    settings = StyleSettings(steps=3, optimizer="adam")
+    one = grid.stylize_grid([content], [a], extractor, settings, progress=False)
+    blended = grid.stylize_grid([content], [[a, b]], extractor, settings, progress=False,
+                                controls=make_controls(style_blend="1,0", n_styles=2))
+    np.testing.assert_array_equal(one[0][0], blended[0][0])
+    even = grid.stylize_grid([content], [[a, b]], extractor, settings, progress=False)
+    assert np.abs(even[0][0].astype(float) - one[0][0]).mean() > 1
+
+    cache = ResultCache(tmp_path / "cache")
+    lum = make_controls(preserve_color="luminance")
+    plain = grid.stylize_grid([content], [a], extractor, settings, cache=cache, progress=False)
+    kept = grid.stylize_grid([content], [a], extractor, settings, cache=cache, progress=False, controls=lum)
+    chroma = lambda img: color.rgb_to_ycbcr(np.asarray(img, np.float32))[..., 1:]  # noqa: E731
+    assert np.abs(chroma(kept[0][0]) - chroma(content)).mean() < np.abs(chroma(plain[0][0]) - chroma(content)).mean()
+    assert len(calls) == 5  # the luminance grid is not served the plain grid's cached cell
+
+
+def test_grid_cli_with_blend_column_and_controls(cli, tmp_path):
+    out = tmp_path / "grid.png"
+    r = cli("grid", "--content", IMGS / "chelsea.jpg", "--styles", IMGS / "GreatWave.png",
+            f"{IMGS / 'GreatWave.png'}+{IMGS / 'kandinky.png'}", "--style-blend", "0.7,0.3", "--tv-weight", "10",
+            "--preserve-color", "histogram", "--preset", "balanced", "--scales", "0.5:2,1",
+            "-o", out, "--size", 48, "--steps", 2, "--labels", "--no-cache", "--quiet")
+    assert r.returncode == 0, r.stderr
+    w, h = Image.open(IMGS / "chelsea.jpg").size
+    assert Image.open(out).size == grid_layout([(48, round(h * 48 / w))], 2, 48).size
+    r = cli("grid", "--content", IMGS / "chelsea.jpg", "--styles", IMGS / "GreatWave.png", "--style-blend", "1,1",
+            "-o", out.with_name("x.png"), "--quiet")
+    assert r.returncode == 2 and "blend column" in r.stderr and "Traceback" not in r.stderr
+    r = cli("grid", "--content", IMGS / "chelsea.jpg", "--styles", f"{IMGS / 'GreatWave.png'}+{IMGS / 'kandinky.png'}",
+            "--style-blend", "1,1,1", "-o", out.with_name("x.png"), "--quiet")
+    assert r.returncode == 2 and "--style-blend has 3 weights" in r.stderr
+    r = cli("grid", "--content", IMGS / "chelsea.jpg", "--styles", IMGS / "GreatWave.png", "--tv-weight", "-1",
+            "-o", out.with_name("x.png"), "--quiet")
+    assert r.returncode == 2 and "--tv-weight" in r.stderr
+    assert not out.with_name("x.png").exists()
 
 
 def test_grid_bad_input(cli, tmp_path):

@@ -160,6 +160,35 @@ def test_coherent_mode_flickers_less_than_independent(extractor, pan_clip, tmp_p
     assert np.abs(seen[-1][1].astype(float) - seen[-1][0]).mean() > 5
 
 
+def test_artistic_controls_apply_to_every_frame(extractor, pan_clip, tmp_path):
+    """Blend 1,0 of two styles is the first style alone; luminance mode keeps each frame's chroma."""
+    from style_transfer import color
+    from style_transfer.controls import make_controls
+    from style_transfer.video import stylize_video
+
+    def run(name, style, **controls):
+        seen = []
+        stylize_video(pan_clip, style, tmp_path / f"{name}.gif", extractor=extractor, progress=False, end=3,
+                      steps_per_frame=2, first_frame_steps=4, size=64,
+                      controls=make_controls(n_styles=len(style) if isinstance(style, list) else 1, **controls),
+                      on_frame=lambda i, f, s: seen.append((f, s)))
+        return seen
+
+    plain = run("plain", STYLE)
+    blend = run("blend", [STYLE, IMGS / "kandinky.png"], style_blend="1,0")
+    for (_, a), (_, b) in zip(plain, blend):
+        np.testing.assert_array_equal(a, b)
+    even = run("even", [STYLE, IMGS / "kandinky.png"])
+    assert np.abs(even[0][1].astype(float) - plain[0][1]).mean() > 1
+
+    def chroma_error(frames):
+        return np.mean([np.abs(color.rgb_to_ycbcr(s.astype(np.float32))[..., 1:]
+                               - color.rgb_to_ycbcr(f.astype(np.float32))[..., 1:]).mean() for f, s in frames])
+
+    kept = run("luminance", STYLE, preserve_color="luminance", tv_weight=10.0)
+    assert len(kept) == 3 and chroma_error(kept) < 0.5 * chroma_error(plain)
+
+
 def test_warp_uses_previous_stylised_frame(zoom_clip):
     frames = read_video(zoom_clip)
     stylised_prev = np.full(frames[0].shape, 100, np.float32)
@@ -234,6 +263,21 @@ def test_cli_bad_input_one_line_exit_2(cli, pan_clip, tmp_path, args, message):
     assert lines[-1].startswith("style-transfer: error:") and message in lines[-1]
     assert "Traceback" not in r.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_video_with_controls(cli, pan_clip, tmp_path):
+    out = tmp_path / "blend.gif"
+    r = cli("video", pan_clip, STYLE, IMGS / "kandinky.png", "-o", out, "--end", "3", "--steps-per-frame", "1",
+            "--first-frame-steps", "2", "--size", "48", "--style-blend", "0.7,0.3", "--preserve-color", "histogram",
+            "--tv-weight", "5", "--preset", "light", "--init", "noise", "--style-scale", "0.5", "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert read_video(out).shape[0] == 3
+    for args, message in ((["--style-blend", "1,2,3"], "--style-blend has 3 weights"),
+                          (["--style-layers", "conv9_9"], "unknown layer"),
+                          (["--init", str(tmp_path / "missing.png")], "--init")):
+        r = cli("video", pan_clip, STYLE, IMGS / "kandinky.png", "-o", tmp_path / "bad.gif", *args)
+        assert r.returncode == 2 and message in r.stderr.strip().splitlines()[-1], r.stderr
+        assert "Traceback" not in r.stderr and not (tmp_path / "bad.gif").exists()
 
 
 def test_cli_unreadable_and_empty_video(cli, tmp_path):

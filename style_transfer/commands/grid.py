@@ -1,10 +1,12 @@
 """`style-transfer grid`: contents × styles in one figure, results cached on disk."""
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
 from style_transfer.cli_common import add_style_options, positive_int, settings_from_args
+from style_transfer.controls import INIT_KINDS, add_control_options, controls_from_args, split_style_group
 from style_transfer.errors import UserInputError
 from style_transfer.images import check_output_path, load_image, resize_longest
 
@@ -19,7 +21,9 @@ def register(subparsers) -> None:
                     "column of the originals, each result with a small framed inset of its style. "
                     "Results are cached, so adding a style only computes the new column.")
     p.add_argument("--content", nargs="+", required=True, metavar="IMAGE", help="content images (rows)")
-    p.add_argument("--styles", nargs="+", required=True, metavar="IMAGE", help="style images (columns)")
+    p.add_argument("--styles", nargs="+", required=True, metavar="IMAGE",
+                   help="style images (columns); A.jpg+B.jpg makes one column of a blend of A and B "
+                        "(weights: --style-blend, equal by default)")
     p.add_argument("-o", "--output", required=True, help="grid figure (.jpg or .png)")
     p.add_argument("--inset", choices=INSET_MODES, default="style",
                    help="small framed inset on each result: its style (bottom-left, default), its content, "
@@ -30,14 +34,38 @@ def register(subparsers) -> None:
     p.add_argument("--cache-dir", metavar="DIR", help="where results are cached (default: the user cache)")
     p.add_argument("--no-cache", action="store_true", help="recompute every cell, store nothing")
     add_style_options(p, steps=150)
+    add_control_options(p)
     p.set_defaults(func=run)
 
 
+def blend_columns(specs) -> list[list[Path]]:
+    """--styles arguments → one list of style paths per column (A.jpg+B.jpg is a blend column)."""
+    return [[Path(s) for s in split_style_group(spec)] for spec in specs]
+
+
+def blend_size(columns, style_blend: str | None) -> int:
+    """The number of styles --style-blend must weigh: that of every blend column (all alike)."""
+    counts = {len(c) for c in columns if len(c) > 1}
+    if style_blend is not None and not counts:
+        raise UserInputError("--style-blend weighs the styles of a blend column (--styles A.jpg+B.jpg); "
+                             "there is none")
+    if style_blend is not None and len(counts) > 1:
+        raise UserInputError("--style-blend needs every blend column to have the same number of styles, got "
+                             + " and ".join(str(n) for n in sorted(counts)))
+    return counts.pop() if counts else 1
+
+
 def run(args) -> int:
-    contents, styles = [Path(c) for c in args.content], [Path(s) for s in args.styles]
-    output = check_output_path(args.output, contents + styles, GRID_EXTENSIONS)
+    contents, columns = [Path(c) for c in args.content], blend_columns(args.styles)
+    controls = controls_from_args(args, n_styles=blend_size(columns, args.style_blend))
+    styles = [p for column in columns for p in column]
+    init_file = (Path(controls.init),) if controls.init not in INIT_KINDS else ()
+    output = check_output_path(args.output, contents + styles + list(init_file), GRID_EXTENSIONS)
     content_imgs = [resize_longest(load_image(p), args.size) for p in contents]
-    style_imgs = [resize_longest(load_image(p), args.size) for p in styles]
+    loaded = {p: resize_longest(load_image(p), args.size) for p in styles}
+    style_imgs = [[loaded[p] for p in column] for column in columns]
+    if init_file:  # an image file: read and checked now, before the model loads
+        controls = dataclasses.replace(controls, init=load_image(init_file[0]))
     if args.cache_dir and Path(args.cache_dir).exists() and not Path(args.cache_dir).is_dir():
         raise UserInputError(f"--cache-dir is not a directory: {args.cache_dir}")
 
@@ -50,15 +78,17 @@ def run(args) -> int:
     from style_transfer.images import save_image
 
     cache = None if args.no_cache else ResultCache(args.cache_dir)
-    c_labels, s_labels = [label_from_path(p) for p in contents], [label_from_path(p) for p in styles]
+    c_labels = [label_from_path(p) for p in contents]
+    s_labels = [" + ".join(label_from_path(p) for p in column) for column in columns]
     results = stylize_grid([np.asarray(c, np.float32) for c in content_imgs],
-                           [np.asarray(s, np.float32) for s in style_imgs],
+                           [[np.asarray(s, np.float32) for s in column] for column in style_imgs],
                            load_feature_extractor(args.ssd_weights), settings_from_args(args), cache=cache,
-                           seed=args.seed, progress=not args.quiet, names=(c_labels, s_labels))
+                           seed=args.seed, progress=not args.quiet, names=(c_labels, s_labels),
+                           controls=controls)
     figure = grid_figure(content_imgs, style_imgs, results, tile=args.tile or args.size, inset=args.inset,
                          labels=args.labels, content_labels=c_labels, style_labels=s_labels)
     save_image(figure, output)
     if not args.quiet:
-        print(f"wrote {output} ({len(contents)} × {len(styles)} grid, {figure.width}×{figure.height} px)",
+        print(f"wrote {output} ({len(contents)} × {len(columns)} grid, {figure.width}×{figure.height} px)",
               file=sys.stderr)
     return 0

@@ -1,10 +1,12 @@
 """`style-transfer video`: stylise a video, frame by frame, with temporal coherence."""
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
 from style_transfer.cli_common import DEFAULTS, add_loss_options, non_negative_float, positive_float, positive_int
+from style_transfer.controls import INIT_KINDS, add_control_options, controls_from_args
 from style_transfer.errors import UserInputError
 from style_transfer.flow import FLOW_METHODS
 from style_transfer.video import INSETS
@@ -35,7 +37,8 @@ def register(subparsers) -> None:
                     "the original frames, with a temporal loss that keeps it there (Ruder et al. 2016). "
                     "Frames are read, stylised and written one at a time.")
     p.add_argument("input", metavar="IN", help="video to stylise (MP4, AVI, MOV, WebM, MKV or GIF)")
-    p.add_argument("style", metavar="STYLE", help="style image (e.g. a painting)")
+    p.add_argument("style", metavar="STYLE", nargs="+",
+                   help="style image (e.g. a painting); several are blended (--style-blend)")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="output video, .gif (looping) or .mp4 (H.264)")
     g = p.add_argument_group("frames")
     g.add_argument("--start", type=non_negative_int, default=0, metavar="N", help="first frame to use (default 0)")
@@ -69,6 +72,7 @@ def register(subparsers) -> None:
     g.add_argument("--lr", type=positive_float, default=DEFAULTS.lr,
                    help=f"Adam learning rate on the 0-255 image (default {DEFAULTS.lr:g})")
     add_loss_options(g)
+    add_control_options(p)
     p.set_defaults(func=run)
 
 
@@ -77,15 +81,19 @@ def run(args) -> int:
     from style_transfer.optimize import StyleSettings
     from style_transfer.video_io import VideoReader, check_video_output, parse_size
 
-    source, style_path = Path(args.input), Path(args.style)
-    output = check_video_output(args.output, (source, style_path))
+    source, style_paths = Path(args.input), [Path(s) for s in args.style]
+    controls = controls_from_args(args, n_styles=len(style_paths))
+    init_file = (Path(controls.init),) if controls.init not in INIT_KINDS else ()
+    output = check_video_output(args.output, (source, *style_paths, *init_file))
     if args.end is not None and args.start >= args.end:
         raise UserInputError(f"--start ({args.start}) must be less than --end ({args.end})")
     resize = parse_size(args.resize) if args.resize else None
     size = None if resize else (args.size or DEFAULT_VIDEO_SIZE)
     if resize and output.suffix.lower() == ".mp4" and (resize[0] % 2 or resize[1] % 2):
         raise UserInputError(f"MP4 (H.264) needs even frame sides, got --resize {args.resize}")
-    load_image(style_path)  # fails fast on a bad style image
+    styles = [load_image(p) for p in style_paths]  # fails fast on a bad style image
+    if init_file:  # the first frame's start: read and checked now, before the model loads
+        controls = dataclasses.replace(controls, init=load_image(init_file[0]))
     # open the video once now, so unreadable files and empty ranges fail before TensorFlow loads
     with VideoReader(source, start=args.start, end=args.end, skip=args.skip, size=size, resize=resize,
                      even=output.suffix.lower() == ".mp4"):
@@ -95,11 +103,11 @@ def run(args) -> int:
 
     settings = StyleSettings(lr=args.lr, style_weight=args.style_weight, content_weight=args.content_weight)
     result = stylize_video(
-        source, style_path, output, settings=settings, steps_per_frame=args.steps_per_frame,
+        source, styles, output, settings=settings, controls=controls, steps_per_frame=args.steps_per_frame,
         first_frame_steps=args.first_frame_steps, temporal_weight=args.temporal_weight,
         later_lr=args.later_lr, independent=args.independent, start=args.start, end=args.end,
         skip=args.skip, size=size, resize=resize, fps=args.fps, inset=args.inset, flow_method=args.flow,
-        ssd_weights=args.ssd_weights, seed=args.seed, progress=not args.quiet)
+        ssd_weights=args.ssd_weights, progress=not args.quiet)
     if not args.quiet:
         print(result.summary(), file=sys.stderr)
     return 0

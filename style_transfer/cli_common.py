@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from style_transfer.settings import StyleSettings
+from style_transfer.settings import AUTO_SCALES_ABOVE, StyleSettings, auto_scales
 
 DEFAULT_SIZE = 320
 DEFAULTS = StyleSettings()
@@ -76,9 +76,11 @@ def add_style_options(parser: argparse.ArgumentParser, steps: int = DEFAULTS.ste
                         f"adam: Adam then clipping to [0, 255] (default {DEFAULTS.optimizer})")
     g.add_argument("--lr", type=positive_float, default=DEFAULTS.lr,
                    help=f"Adam learning rate on the 0-255 image (default {DEFAULTS.lr:g})")
-    g.add_argument("--scales", type=scales_spec, default=DEFAULTS.scales, metavar="S[:N],...",
+    g.add_argument("--scales", type=scales_spec, default=None, metavar="S[:N],...",
                    help="coarse-to-fine: optimise at these fractions of --size in turn, each starting from "
-                        "the last result upsampled, N steps each (default: --steps); e.g. 0.5:40,1")
+                        "the last result upsampled, N steps each (default: --steps); e.g. 0.5:40,1. "
+                        f"Default: 1 (full size only) up to {AUTO_SCALES_ABOVE} px; above, "
+                        "0.25:STEPS,0.5:STEPS/2,1:STEPS/4")
     add_loss_options(g)
 
 
@@ -97,5 +99,6 @@ def add_loss_options(g) -> None:
 
 def settings_from_args(args) -> StyleSettings:
     """StyleSettings from parsed style options."""
+    scales = args.scales if args.scales is not None else auto_scales(getattr(args, "size", None), args.steps)
     return StyleSettings(steps=args.steps, lr=args.lr, style_weight=args.style_weight,
-                         content_weight=args.content_weight, optimizer=args.optimizer, scales=args.scales)
+                         content_weight=args.content_weight, optimizer=args.optimizer, scales=scales)

@@ -17,3 +17,15 @@ class StyleSettings:
     style_layer_weights: tuple | None = None  # one weight per style layer; None = all 1
     optimizer: str = "lbfgs"  # "lbfgs" (L-BFGS-B, the [0, 255] box as bounds) or "adam" (lr, then clip)
     scales: tuple = ((1.0, None),)  # coarse-to-fine: (fraction of the size, steps or None = `steps`)
+
+
+AUTO_SCALES_ABOVE = 512  # px on the long side: larger images are optimised coarse to fine by default
+
+
+def auto_scales(size: int | None, steps: int) -> tuple:
+    """The default coarse-to-fine plan for a working size: one full-size stage up to 512 px; above
+    that `steps` at ¼ size, `steps`/2 at ½ and `steps`/4 at full size (a 1024 px image then
+    finishes in under 5 minutes on 2 cores instead of about 9; see README, Speed)."""
+    if size is None or size <= AUTO_SCALES_ABOVE:
+        return ((1.0, None),)
+    return ((0.25, steps), (0.5, max(1, steps // 2)), (1.0, max(1, steps // 4)))

@@ -102,3 +102,18 @@ def test_scale_plan():
 
     plan = scale_plan(StyleSettings(steps=7, scales=((0.25, 30), (0.5, None), (1.0, None))), 200, 300)
     assert plan == [(50, 75, 30), (100, 150, 7), (200, 300, 7)]
+
+
+def test_large_images_default_to_coarse_to_fine():
+    import argparse
+
+    from style_transfer.cli_common import add_style_options, settings_from_args
+
+    parser = argparse.ArgumentParser()
+    add_style_options(parser)
+    assert settings_from_args(parser.parse_args(["--size", "300"])).scales == ((1.0, None),)
+    assert settings_from_args(parser.parse_args(["--size", "512"])).scales == ((1.0, None),)
+    assert settings_from_args(parser.parse_args(["--size", "1024", "--steps", "40"])).scales == \
+        ((0.25, 40), (0.5, 20), (1.0, 10))
+    given = settings_from_args(parser.parse_args(["--size", "1024", "--scales", "0.5:10,1"]))
+    assert given.scales == ((0.5, 10), (1.0, None))  # an explicit plan is kept

@@ -205,9 +205,13 @@ def stylize_video(source, style, output, *, settings=None, steps_per_frame: int 
                     trainer, steps = later, steps_per_frame
                     warped, mask = warp_with_mask(frame, prev_frame, prev_working, flow_method)
                     trainer.set_temporal(warped, mask)
-                    # where the flow is unreliable (e.g. the strip entering the view) start from the content,
-                    # not from edge pixels smeared by the warp
-                    init = mask[..., None] * warped + (1.0 - mask[..., None]) * content
+                    # where the flow is unreliable (e.g. the strip entering the view) start from the content
+                    # recoloured to the previous stylised frame's palette (its mean and covariance), not
+                    # from edge pixels smeared by the warp: new pixels then match their surroundings
+                    # (measured against starting from the raw content and against full-lr steps there;
+                    # see docs/video.md)
+                    fresh = color.match_color_histogram(content, prev_working)
+                    init = mask[..., None] * warped + (1.0 - mask[..., None]) * fresh
                 trainer.set_content(content)
                 trainer.reset(init)
                 bar.set_postfix(steps=steps)

@@ -189,6 +189,19 @@ def test_artistic_controls_apply_to_every_frame(extractor, pan_clip, tmp_path):
     assert len(kept) == 3 and chroma_error(kept) < 0.5 * chroma_error(plain)
 
 
+def test_pixels_entering_the_view_take_the_stylised_palette(extractor, pan_clip, tmp_path):
+    """In a pan, the strip that enters the view (no flow from the previous frame) starts from the
+    content recoloured to the stylised frame's palette, so it matches the rest of the frame."""
+    result, seen = _stylise(extractor, pan_clip, tmp_path / "pan.gif", end=8, steps_per_frame=2,
+                            first_frame_steps=8)
+    source, out = (np.asarray(a, np.float64) for a in seen[-1])
+    strip = 3 * (len(seen) - 1)  # the pan moves 3 px a frame: the last frame's right columns are new
+    rest = out[:, :-strip - 4].reshape(-1, 3).mean(0)
+    out_gap = np.abs(out[:, -strip:].reshape(-1, 3).mean(0) - rest).mean()
+    raw_gap = np.abs(source[:, -strip:].reshape(-1, 3).mean(0) - rest).mean()
+    assert out_gap < 0.5 * raw_gap, (out_gap, raw_gap)
+
+
 def test_warp_uses_previous_stylised_frame(zoom_clip):
     frames = read_video(zoom_clip)
     stylised_prev = np.full(frames[0].shape, 100, np.float32)

@@ -9,7 +9,7 @@ from PIL import Image
 from style_transfer.backbone import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, FeatureExtractor
 from style_transfer import images
 from style_transfer.controls import Controls, finish, make_controls, make_reproducible, prepare
-from style_transfer.images import load_image, resize_longest, save_image
+from style_transfer.images import is_path, load_image, resize_longest, save_image
 from style_transfer.optimize import StyleResult, StyleSettings, stylize
 from style_transfer.progress import GifWriter, ProgressWriter  # noqa: F401  (GifWriter re-exported)
 
@@ -24,7 +24,7 @@ def load_feature_extractor(ssd_weights=None, style_layers=DEFAULT_STYLE_LAYERS,
 
 
 def _as_array(image, size=None) -> np.ndarray:
-    if isinstance(image, (str, bytes)) or hasattr(image, "__fspath__"):
+    if is_path(image):
         image = load_image(image)
     if isinstance(image, Image.Image):
         image = resize_longest(image.convert("RGB"), size)

@@ -200,6 +200,19 @@ def add_control_options(parser: argparse.ArgumentParser) -> None:
                         ", ".join(f"{v:g} ({k})" for k, v in PRESETS.items()) + " × the style weight")
 
 
+def init_files(controls: Controls) -> tuple[Path, ...]:
+    """The --init image file as a one-element tuple (an input no output may overwrite), else ()."""
+    return (Path(controls.init),) if isinstance(controls.init, str) and controls.init not in INIT_KINDS else ()
+
+
+def with_init_loaded(controls: Controls) -> Controls:
+    """`controls` with an --init image file read (and checked) now, before the model loads."""
+    from style_transfer.images import load_image
+
+    files = init_files(controls)
+    return dataclasses.replace(controls, init=load_image(files[0])) if files else controls
+
+
 def controls_from_args(args, n_styles: int = 1) -> Controls:
     """Validated Controls from parsed options (UserInputError with one clear line on bad values)."""
     return make_controls(tv_weight=args.tv_weight, preserve_color=args.preserve_color,
@@ -211,9 +224,9 @@ def controls_from_args(args, n_styles: int = 1) -> Controls:
 # --- images ---------------------------------------------------------------------------------
 def _pil(image) -> Image.Image:
     """A path, PIL image or H×W×3 array (0–255) as an RGB PIL image."""
-    if isinstance(image, (str, bytes)) or hasattr(image, "__fspath__"):
-        from style_transfer.images import load_image
+    from style_transfer.images import is_path, load_image
 
+    if is_path(image):
         return load_image(image)
     if isinstance(image, Image.Image):
         return image.convert("RGB")

@@ -32,6 +32,11 @@ def _to_rgb(img: Image.Image) -> Image.Image:
     return img.convert("RGB")
 
 
+def is_path(value) -> bool:
+    """True for a file name (str, bytes or os.PathLike) rather than an image or array."""
+    return isinstance(value, (str, bytes)) or hasattr(value, "__fspath__")
+
+
 def load_image(path) -> Image.Image:
     """Open an image as RGB, applying its EXIF rotation; UserInputError on anything unusable."""
     path = Path(path)

@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 
 from style_transfer.errors import UserInputError
 from style_transfer.flow import FLOW_METHODS, warp_with_mask
-from style_transfer.images import load_image
+from style_transfer.images import is_path, load_image
 from style_transfer.video_io import VideoReader, VideoWriter, check_video_output
 
 DEFAULT_STEPS_PER_FRAME = 10
@@ -108,10 +108,6 @@ def add_inset(frame: np.ndarray, content: np.ndarray | None = None, style: np.nd
     return out
 
 
-def _is_path(x) -> bool:
-    return isinstance(x, (str, bytes)) or hasattr(x, "__fspath__")
-
-
 def stylize_video(source, style, output, *, settings=None, steps_per_frame: int = DEFAULT_STEPS_PER_FRAME,
                   first_frame_steps: int = DEFAULT_FIRST_FRAME_STEPS,
                   temporal_weight: float = DEFAULT_TEMPORAL_WEIGHT, later_lr: float | None = None,
@@ -155,8 +151,8 @@ def stylize_video(source, style, output, *, settings=None, steps_per_frame: int 
     if controls.style_blend is not None and len(controls.style_blend) != len(styles):
         raise UserInputError(f"--style-blend has {len(controls.style_blend)} weights but there are "
                              f"{len(styles)} style images")
-    output = check_video_output(output, [source] + [s for s in styles if _is_path(s)])
-    styles = [load_image(s) if _is_path(s) else s for s in styles]
+    output = check_video_output(output, [source] + [s for s in styles if is_path(s)])
+    styles = [load_image(s) if is_path(s) else s for s in styles]
     mode = controls.preserve_color
     reader = VideoReader(source, start=start, end=end, skip=skip, size=size, resize=resize,
                          even=output.suffix.lower() == ".mp4")

@@ -1,12 +1,12 @@
 """`style-transfer grid`: contents × styles in one figure, results cached on disk."""
 from __future__ import annotations
 
-import dataclasses
 import sys
 from pathlib import Path
 
 from style_transfer.cli_common import add_style_options, positive_int, settings_from_args
-from style_transfer.controls import INIT_KINDS, add_control_options, controls_from_args, split_style_group
+from style_transfer.controls import (add_control_options, controls_from_args, init_files, split_style_group,
+                                     with_init_loaded)
 from style_transfer.errors import UserInputError
 from style_transfer.images import check_output_path, load_image, resize_longest
 
@@ -59,13 +59,11 @@ def run(args) -> int:
     contents, columns = [Path(c) for c in args.content], blend_columns(args.styles)
     controls = controls_from_args(args, n_styles=blend_size(columns, args.style_blend))
     styles = [p for column in columns for p in column]
-    init_file = (Path(controls.init),) if controls.init not in INIT_KINDS else ()
-    output = check_output_path(args.output, contents + styles + list(init_file), GRID_EXTENSIONS)
+    output = check_output_path(args.output, [*contents, *styles, *init_files(controls)], GRID_EXTENSIONS)
     content_imgs = [resize_longest(load_image(p), args.size) for p in contents]
     loaded = {p: resize_longest(load_image(p), args.size) for p in styles}
     style_imgs = [[loaded[p] for p in column] for column in columns]
-    if init_file:  # an image file: read and checked now, before the model loads
-        controls = dataclasses.replace(controls, init=load_image(init_file[0]))
+    controls = with_init_loaded(controls)
     if args.cache_dir and Path(args.cache_dir).exists() and not Path(args.cache_dir).is_dir():
         raise UserInputError(f"--cache-dir is not a directory: {args.cache_dir}")
 

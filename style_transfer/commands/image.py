@@ -1,12 +1,11 @@
 """`style-transfer image`: stylise one image."""
 from __future__ import annotations
 
-import dataclasses
 import sys
 from pathlib import Path
 
 from style_transfer.cli_common import add_style_options, settings_from_args
-from style_transfer.controls import INIT_KINDS, add_control_options, controls_from_args
+from style_transfer.controls import add_control_options, controls_from_args, init_files, with_init_loaded
 from style_transfer.errors import UserInputError
 from style_transfer.images import check_output_path, load_image, resize_longest
 
@@ -41,7 +40,7 @@ def register(subparsers) -> None:
 def run(args) -> int:
     content_path, style_paths = Path(args.content), [Path(s) for s in args.style]
     controls = controls_from_args(args, n_styles=len(style_paths))
-    inputs = (content_path, *style_paths) + ((Path(controls.init),) if controls.init not in INIT_KINDS else ())
+    inputs = (content_path, *style_paths, *init_files(controls))
     output = check_output_path(args.output, inputs)
     extra = []
     if args.side_by_side:
@@ -59,8 +58,7 @@ def run(args) -> int:
         raise UserInputError("output paths must differ from one another")
     content = resize_longest(load_image(content_path), args.size)
     styles = [load_image(p) for p in style_paths]
-    if controls.init not in INIT_KINDS:  # an image file: read and checked now, before the model loads
-        controls = dataclasses.replace(controls, init=load_image(controls.init))
+    controls = with_init_loaded(controls)
 
     from style_transfer.api import stylize_images  # heavy imports only once the input is valid
 

@@ -1,12 +1,11 @@
 """`style-transfer video`: stylise a video, frame by frame, with temporal coherence."""
 from __future__ import annotations
 
-import dataclasses
 import sys
 from pathlib import Path
 
 from style_transfer.cli_common import DEFAULTS, add_loss_options, non_negative_float, positive_float, positive_int
-from style_transfer.controls import INIT_KINDS, add_control_options, controls_from_args
+from style_transfer.controls import add_control_options, controls_from_args, init_files, with_init_loaded
 from style_transfer.errors import UserInputError
 from style_transfer.flow import FLOW_METHODS
 from style_transfer.video import INSETS
@@ -83,8 +82,7 @@ def run(args) -> int:
 
     source, style_paths = Path(args.input), [Path(s) for s in args.style]
     controls = controls_from_args(args, n_styles=len(style_paths))
-    init_file = (Path(controls.init),) if controls.init not in INIT_KINDS else ()
-    output = check_video_output(args.output, (source, *style_paths, *init_file))
+    output = check_video_output(args.output, (source, *style_paths, *init_files(controls)))
     if args.end is not None and args.start >= args.end:
         raise UserInputError(f"--start ({args.start}) must be less than --end ({args.end})")
     resize = parse_size(args.resize) if args.resize else None
@@ -92,8 +90,7 @@ def run(args) -> int:
     if resize and output.suffix.lower() == ".mp4" and (resize[0] % 2 or resize[1] % 2):
         raise UserInputError(f"MP4 (H.264) needs even frame sides, got --resize {args.resize}")
     styles = [load_image(p) for p in style_paths]  # fails fast on a bad style image
-    if init_file:  # the first frame's start: read and checked now, before the model loads
-        controls = dataclasses.replace(controls, init=load_image(init_file[0]))
+    controls = with_init_loaded(controls)  # the first frame's start
     # open the video once now, so unreadable files and empty ranges fail before TensorFlow loads
     with VideoReader(source, start=args.start, end=args.end, skip=args.skip, size=size, resize=resize,
                      even=output.suffix.lower() == ".mp4"):

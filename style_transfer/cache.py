@@ -27,6 +27,13 @@ def _array_digest(h, arr) -> None:
     h.update(arr.tobytes())
 
 
+def array_digest(arr) -> str:
+    """Hex digest of an array's shape and float32 pixels."""
+    h = hashlib.sha256()
+    _array_digest(h, arr)
+    return h.hexdigest()
+
+
 def extractor_fingerprint(extractor) -> str:
     """What identifies a loss network: its layers, preprocessing and a digest of its weights."""
     h = hashlib.sha256()
@@ -40,11 +47,13 @@ def extractor_fingerprint(extractor) -> str:
 
 
 def result_key(content, style, settings, extra: dict | None = None) -> str:
-    """Hex key of content pixels, style pixels, the settings and anything else in `extra`."""
+    """Hex key of content pixels, style pixels (one image, or a list of images blended), the settings
+    and anything else in `extra`."""
     h = hashlib.sha256()
     h.update(f"v{FORMAT_VERSION}".encode())
     _array_digest(h, content)
-    _array_digest(h, style)
+    for one in (style if isinstance(style, list) else [style]):
+        _array_digest(h, one)
     h.update(json.dumps(asdict(settings), sort_keys=True, default=str).encode())
     h.update(json.dumps(extra or {}, sort_keys=True, default=str).encode())
     return h.hexdigest()[:32]

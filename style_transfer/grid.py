@@ -6,7 +6,7 @@ from dataclasses import asdict
 import numpy as np
 from tqdm.auto import tqdm
 
-from style_transfer.cache import ResultCache, extractor_fingerprint, result_key
+from style_transfer.cache import ResultCache, array_digest, extractor_fingerprint, result_key
 from style_transfer.controls import Controls, finish, make_reproducible, prepare
 from style_transfer.optimize import StyleResult, StyleSettings, StyleTrainer, stylize
 
@@ -30,11 +30,8 @@ def stylize_cell(trainer: StyleTrainer | None, content: np.ndarray, style, setti
 def _controls_key(controls: Controls) -> dict:
     """What of the controls changes a result, as JSON-able values (an init image by its pixels' digest)."""
     values = asdict(controls)
-    init = controls.init
-    if not isinstance(init, str):
-        import hashlib
-
-        values["init"] = hashlib.sha256(np.ascontiguousarray(np.asarray(init, np.float32)).tobytes()).hexdigest()
+    if not isinstance(controls.init, str):
+        values["init"] = array_digest(controls.init)
     return values
 
 
@@ -69,10 +66,8 @@ def stylize_grid(contents, styles, extractor, settings: StyleSettings | None = N
             blend = controls.style_blend if len(column) > 1 else None
             key = None
             if cache is not None:
-                style_key = column[0] if len(column) == 1 else np.concatenate([s.ravel() for s in column])
-                key = result_key(contents[i], style_key, settings,
-                                 {"extractor": fingerprint, "seed": seed, "controls": _controls_key(controls),
-                                  "styles": [s.shape for s in column]})
+                key = result_key(contents[i], column[0] if len(column) == 1 else column, settings,
+                                 {"extractor": fingerprint, "seed": seed, "controls": _controls_key(controls)})
                 hit = cache.get(key)
                 if hit is not None:
                     results[i][j] = hit[0]

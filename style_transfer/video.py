@@ -188,7 +188,7 @@ def stylize_video(source, style, output, *, settings=None, steps_per_frame: int 
                 if i == 0:
                     # style targets (scaled, colour-matched to the first frame) are fixed for the clip
                     prep = prepare(frame, styles, controls)
-                    for trainer in {id(first): first, id(later): later}.values():
+                    for trainer in {first, later}:  # one trainer when independent
                         trainer.set_style(prep.styles, controls.style_blend)
                     shown_style = (prep.shown_styles[0] if len(styles) == 1 else np.asarray(
                         column_thumbnail(prep.shown_styles, prep.shown_styles[0].shape[1::-1]), np.float32))

@@ -32,9 +32,19 @@ def main() -> None:
     from PIL import Image
 
     from style_transfer.backbone import build_feature_extractor
-    from style_transfer.losses import content_loss, gram_matrix, style_loss
+
+    def gram_matrix(f):  # the original's Gram matrix and losses, plain automatic differentiation
+        return tf.einsum("bhwc,bhwd->bcd", f, f) / tf.cast(tf.shape(f)[1] * tf.shape(f)[2], f.dtype)
+
+    def style_loss(outputs, grams):
+        return tf.add_n([tf.reduce_mean(tf.square(gram_matrix(f) - g)) for f, g in zip(outputs, grams)])
+
+    def content_loss(outputs, targets):
+        return tf.add_n([0.5 * tf.reduce_sum(tf.square(f - t)) for f, t in zip(outputs, targets)])
 
     extractor = build_feature_extractor()
+    for layer in extractor.vgg.layers:  # the original's convolutions: TensorFlow's own input gradient
+        layer.forward_input_gradient = False
     content = np.asarray(Image.open(args.content).convert("RGB"), np.float32)[None]
     style = np.asarray(Image.open(args.style).convert("RGB"), np.float32)[None]
     style_grams = [gram_matrix(f) for f in extractor(style)[0]]

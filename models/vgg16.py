@@ -7,6 +7,7 @@ feature maps of 300, 150, 75, 38 and 19 cells for stages 1–5.
 from __future__ import annotations
 
 import keras
+import tensorflow as tf
 
 # (stage, number of conv layers, filters) for VGG16's five stages.
 VGG16_STAGES = ((1, 2, 64), (2, 2, 128), (3, 3, 256), (4, 3, 512), (5, 3, 512))
@@ -29,10 +30,52 @@ def vgg16_layer_specs(until: int = 5):
             yield f"conv{stage}_{i}", "conv", filters
 
 
+def flipped_kernel(kernel):
+    """The kernel whose 'same' stride-1 convolution is the transpose of `kernel`'s: rotated 180°,
+    input and output channels swapped."""
+    return tf.transpose(tf.reverse(kernel, axis=[0, 1]), perm=[0, 1, 3, 2])
+
+
+def conv_with_forward_input_gradient(inputs, kernel):
+    """'same' stride-1 conv of `inputs` whose gradient with respect to `inputs` is itself computed
+    as a forward convolution (with `flipped_kernel`); no gradient flows to `kernel`.
+
+    On CPU, TensorFlow's Conv2DBackpropInput at 1024×681 px needs about 1 GB of scratch memory per
+    64-channel layer and runs at half the speed of a forward conv; this form needs neither.
+    """
+    kernel = tf.convert_to_tensor(kernel)
+
+    @tf.custom_gradient
+    def conv(x):
+        def grad(upstream):
+            return tf.nn.conv2d(upstream, flipped_kernel(kernel), strides=1, padding="SAME")
+
+        return tf.nn.conv2d(x, kernel, strides=1, padding="SAME"), grad
+
+    return conv(inputs)
+
+
+@keras.saving.register_keras_serializable(package="models")
+class VGGConv2D(keras.layers.Conv2D):
+    """VGG16's 3×3 'same' conv. Once frozen (trainable False) it computes its input gradient as a
+    forward conv (`conv_with_forward_input_gradient`): the same values, less memory, faster on CPU.
+    Trainable, or with `forward_input_gradient` set to False, it is a plain Conv2D."""
+
+    forward_input_gradient = True
+
+    def convolution_op(self, inputs, kernel):
+        lean = (self.forward_input_gradient and not self.trainable and keras.backend.backend() == "tensorflow" and self.data_format == "channels_last"
+                and tuple(self.strides) == (1, 1) and tuple(self.dilation_rate) == (1, 1)
+                and self.padding == "same" and all(k % 2 == 1 for k in self.kernel_size))
+        if lean:
+            return conv_with_forward_input_gradient(inputs, kernel)
+        return super().convolution_op(inputs, kernel)
+
+
 def make_vgg16_layer(name: str, kind: str, filters: int | None) -> keras.layers.Layer:
     """Create one VGG16 layer (3×3 ReLU conv or 2×2/2 max pool with ceil mode)."""
     if kind == "conv":
-        return keras.layers.Conv2D(filters, 3, padding="same", activation="relu", name=name)
+        return VGGConv2D(filters, 3, padding="same", activation="relu", name=name)
     return keras.layers.MaxPooling2D(2, strides=2, padding="same", name=name)
 
 

@@ -49,6 +49,50 @@ def test_output_shapes_non_square(extractor):
     assert tuple(content[0].shape) == (1, 13, 20, 512)
 
 
+def test_shapes_without_running_and_targets_alone(extractor):
+    """output_shapes matches a real run; style_features / content_features equal the full call's parts."""
+    x = np.random.RandomState(0).uniform(0, 255, (1, 61, 97, 3)).astype(np.float32)
+    style, content = extractor(x)
+    assert extractor.output_shapes(61, 97) == ([tuple(t.shape) for t in style], [tuple(t.shape) for t in content])
+    for a, b in zip(style + content, extractor.style_features(x) + extractor.content_features(x)):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_frozen_convs_input_gradient_equals_tensorflows(extractor, monkeypatch):
+    """The frozen copy's convs compute their input gradient as a forward conv; it equals
+    TensorFlow's own (Conv2DBackpropInput) through the whole loss network."""
+    import tensorflow as tf
+
+    x = tf.constant(np.random.RandomState(1).uniform(0, 255, (1, 40, 56, 3)).astype(np.float32))
+
+    def gradient():
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            style, content = extractor(x)
+            loss = tf.add_n([tf.reduce_mean(tf.square(f)) for f in style + content])
+        return tape.gradient(loss, x).numpy()
+
+    import models.vgg16 as vgg16_module
+
+    calls = []
+    real = vgg16_module.conv_with_forward_input_gradient
+    monkeypatch.setattr(vgg16_module, "conv_with_forward_input_gradient",
+                        lambda *a: calls.append(1) or real(*a))
+    convs = [layer for layer in extractor.vgg.layers if hasattr(layer, "forward_input_gradient")]
+    assert len(convs) == 13
+    lean = gradient()
+    assert len(calls) == 12  # every conv up to conv5_2 (the deepest output) took the lean path
+    try:
+        for layer in convs:
+            layer.forward_input_gradient = False
+        plain = gradient()
+    finally:
+        for layer in convs:
+            layer.forward_input_gradient = True
+    np.testing.assert_allclose(lean, plain, rtol=1e-3, atol=1e-4 * np.abs(plain).max())
+    assert np.abs(plain).max() > 0
+
+
 def test_layers_by_name(extractor):
     other = extractor.with_layers(["conv3_1", "conv4_1"], ["conv4_2"])
     style, content = other(np.zeros((1, 64, 64, 3), np.float32))

@@ -17,10 +17,14 @@ from tqdm.auto import tqdm
 
 from style_transfer.backbone import FeatureExtractor
 from style_transfer.errors import NonFiniteLossError
+from style_transfer.lbfgsb import minimize_box
 from style_transfer.losses import content_loss, gram_matrix, style_loss, total_variation
 from style_transfer.settings import StyleSettings
 
 LOSS_NAMES = ("total", "style", "content", "tv", "temporal")
+# L-BFGS-B correction pairs. 10 converges as fast as 20 here (same evaluations to the reference's loss at
+# 300 px) and its float64 workspace (≈ 2·m + 5 image-sized vectors) is 40% smaller: 0.4 GB less at 1024 px.
+LBFGS_HISTORY = 10
 
 
 @dataclass
@@ -58,7 +62,7 @@ def style_targets(extractor: FeatureExtractor, styles, blend=None) -> list:
     total = float(sum(blend))
     grams = None
     for img, w in zip(styles, blend):
-        feats, _ = extractor(to_batch(img))
+        feats = extractor.style_features(to_batch(img))
         g = [gram_matrix(f) * (w / total) for f in feats]
         grams = g if grams is None else [a + b for a, b in zip(grams, g)]
     return grams
@@ -66,8 +70,7 @@ def style_targets(extractor: FeatureExtractor, styles, blend=None) -> list:
 
 def content_targets(extractor: FeatureExtractor, content) -> list:
     """Content-layer features of the content image."""
-    _, feats = extractor(to_batch(content))
-    return feats
+    return extractor.content_features(to_batch(content))
 
 
 class StyleTrainer:
@@ -85,9 +88,9 @@ class StyleTrainer:
             raise ValueError("style_layer_weights needs one weight per style layer")
         self.layer_weights = [float(w) for w in weights] if weights is not None else None
         self.image = tf.Variable(tf.zeros(self.shape), name="image")
-        style_probe, content_probe = extractor(self.image)
-        self.target_grams = [tf.Variable(tf.zeros_like(gram_matrix(f)), trainable=False) for f in style_probe]
-        self.target_content = [tf.Variable(tf.zeros_like(f), trainable=False) for f in content_probe]
+        style_shapes, content_shapes = extractor.output_shapes(height, width)
+        self.target_grams = [tf.Variable(tf.zeros((1, s[-1], s[-1])), trainable=False) for s in style_shapes]
+        self.target_content = [tf.Variable(tf.zeros(s), trainable=False) for s in content_shapes]
         self.temporal_target = tf.Variable(tf.zeros(self.shape), trainable=False)
         self.temporal_mask = tf.Variable(tf.zeros(self.shape[:3] + (1,)), trainable=False)
         self.optimizer = keras.optimizers.Adam(learning_rate=float(settings.lr))
@@ -189,13 +192,8 @@ class StyleTrainer:
         return result
 
     def _run_lbfgs(self, steps: int, record) -> None:
-        """L-BFGS-B (SciPy) on the flattened image with [0, 255] bounds; one step = one loss evaluation."""
-        from scipy.optimize import Bounds, minimize
-
+        """L-BFGS-B on the flattened image with [0, 255] bounds; one step = one loss evaluation."""
         count = 0
-
-        class Stop(Exception):
-            pass
 
         def fun(x):
             nonlocal count
@@ -203,17 +201,10 @@ class StyleTrainer:
             losses, grad = self._value_and_grad()
             values = losses.numpy()
             count += 1
-            if record(count, values, self.image) or count >= steps:
-                raise Stop
-            return float(values[0]), grad.numpy().ravel().astype(np.float64)
+            return float(values[0]), grad.numpy().ravel(), record(count, values, self.image)
 
-        x0 = self.image.numpy().ravel().astype(np.float64)
-        try:
-            res = minimize(fun, x0, jac=True, method="L-BFGS-B", bounds=Bounds(0.0, 255.0),
-                           options={"maxfun": steps + 1, "maxiter": steps, "maxcor": 20, "ftol": 0.0, "gtol": 0.0})
-            self.image.assign(np.clip(res.x, 0, 255).reshape(self.shape).astype(np.float32))
-        except Stop:  # the image variable holds the point just evaluated (inside the bounds)
-            pass
+        x = minimize_box(fun, self.image.numpy(), 0.0, 255.0, steps, history=LBFGS_HISTORY)
+        self.image.assign(x.reshape(self.shape).astype(np.float32))
 
 
 def resize_image(image, height: int, width: int) -> np.ndarray:

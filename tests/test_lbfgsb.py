@@ -1,0 +1,60 @@
+"""The L-BFGS-B driver: SciPy's iterates, its own stopping rules."""
+import numpy as np
+from scipy.optimize import Bounds, minimize
+
+from style_transfer.lbfgsb import minimize_box
+
+
+def bounded_rosenbrock(x):
+    """A non-quadratic problem whose minimum (all ones) lies outside the box [0, 0.8]."""
+    a, b = x[:-1], x[1:]
+    value = np.sum(100.0 * (b - a ** 2) ** 2 + (1 - a) ** 2)
+    grad = np.zeros_like(x)
+    grad[:-1] += -400.0 * a * (b - a ** 2) - 2 * (1 - a)
+    grad[1:] += 200.0 * (b - a ** 2)
+    return value, grad
+
+
+def test_same_points_as_scipy_minimize():
+    x0 = np.random.RandomState(0).uniform(0, 0.8, size=40)
+    theirs, ours = [], []
+
+    def f_theirs(x):
+        theirs.append(x.copy())
+        return bounded_rosenbrock(x)
+
+    def f_ours(x):
+        ours.append(x.copy())
+        return (*bounded_rosenbrock(x), False)
+
+    minimize(f_theirs, x0, jac=True, method="L-BFGS-B", bounds=Bounds(0.0, 0.8),
+             options={"maxfun": 31, "maxiter": 30, "maxcor": 10, "ftol": 0.0, "gtol": 0.0})
+    minimize_box(f_ours, x0, 0.0, 0.8, max_evals=30, history=10)
+    assert len(ours) == 30 and len(theirs) >= 30
+    for a, b in zip(theirs[:30], ours):
+        np.testing.assert_array_equal(a, b)
+    assert all(x.min() >= 0.0 and x.max() <= 0.8 for x in ours)
+
+
+def test_stops_when_told_and_returns_that_point():
+    seen = []
+
+    def f(x):
+        seen.append(x.copy())
+        value, grad = bounded_rosenbrock(x)
+        return value, grad, len(seen) == 4
+
+    x = minimize_box(f, np.full(10, 0.5), 0.0, 0.8, max_evals=100)
+    assert len(seen) == 4
+    np.testing.assert_array_equal(x, seen[-1])
+
+
+def test_budget_of_evaluations():
+    count = []
+
+    def f(x):
+        count.append(1)
+        return (*bounded_rosenbrock(x), False)
+
+    minimize_box(f, np.full(10, 0.5), 0.0, 0.8, max_evals=7)
+    assert len(count) == 7

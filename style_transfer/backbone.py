@@ -122,6 +122,11 @@ def _check_layers(names, kind):
         raise UserInputError(f"at least one {kind} layer is needed")
 
 
+def _as_list(outputs) -> list:
+    """A model's outputs as a list (Keras returns a lone output as a bare tensor)."""
+    return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+
+
 class FeatureExtractor:
     """Frozen VGG16 features of a 0–255 RGB image: (style features, content features)."""
 
@@ -139,6 +144,9 @@ class FeatureExtractor:
         outputs = [vgg.get_layer(n).output for n in style_layers + content_layers]
         self.model = keras.Model(vgg.input, outputs, name="style_content_features")
         self.model.trainable = False
+        # Targets need only one kind of output: the style image's stops at the deepest style layer.
+        self.style_model = keras.Model(vgg.input, outputs[:len(style_layers)], name="style_features")
+        self.content_model = keras.Model(vgg.input, outputs[len(style_layers):], name="content_features")
 
     @property
     def output_names(self) -> tuple:
@@ -148,6 +156,20 @@ class FeatureExtractor:
         outs = self.model(self.preprocessing.apply(rgb), training=False)
         n = len(self.style_layers)
         return list(outs[:n]), list(outs[n:])
+
+    def style_features(self, rgb) -> list:
+        """The style-layer features alone (the network runs only as deep as they need)."""
+        return _as_list(self.style_model(self.preprocessing.apply(rgb), training=False))
+
+    def content_features(self, rgb) -> list:
+        """The content-layer features alone."""
+        return _as_list(self.content_model(self.preprocessing.apply(rgb), training=False))
+
+    def output_shapes(self, height: int, width: int) -> tuple[list, list]:
+        """Shapes of (style features, content features) for one H×W image, without running the network."""
+        shapes = [tuple(s) for s in self.model.compute_output_shape((1, height, width, 3))]
+        n = len(self.style_layers)
+        return shapes[:n], shapes[n:]
 
     def with_layers(self, style_layers=None, content_layers=None) -> "FeatureExtractor":
         """The same frozen network tapped at other layers."""

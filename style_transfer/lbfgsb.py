@@ -13,7 +13,7 @@ import numpy as np
 
 try:  # the routine `minimize` itself calls; pinned SciPy (see requirements.txt)
     from scipy.optimize._lbfgsb import setulb
-except ImportError:  # pragma: no cover - another SciPy layout: fall back to minimize
+except ImportError:  # another SciPy layout: fall back to minimize (tested directly)
     setulb = None
 
 NEW_X, FG = 1, 3  # setulb's task codes: a new iterate; evaluate f and g at x
@@ -27,7 +27,7 @@ def minimize_box(fun: Callable, x0, lower: float, upper: float, max_evals: int, 
     stop, or after `max_evals` evaluations, or when L-BFGS-B itself finishes.
     """
     x = np.clip(np.asarray(x0, np.float64).ravel(), lower, upper)
-    if setulb is None:  # pragma: no cover
+    if setulb is None:
         return _minimize_box_scipy(fun, x, lower, upper, max_evals, history)
     n, m = x.size, history
     low, up = np.full(n, float(lower)), np.full(n, float(upper))
@@ -51,7 +51,7 @@ def minimize_box(fun: Callable, x0, lower: float, upper: float, max_evals: int, 
             return x
 
 
-def _minimize_box_scipy(fun, x, lower, upper, max_evals, history):  # pragma: no cover
+def _minimize_box_scipy(fun, x, lower, upper, max_evals, history):
     """The same through scipy.optimize.minimize (slow bounds set-up), if `setulb` is not importable."""
     from scipy.optimize import Bounds, minimize
 

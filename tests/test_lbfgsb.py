@@ -58,3 +58,18 @@ def test_budget_of_evaluations():
 
     minimize_box(f, np.full(10, 0.5), 0.0, 0.8, max_evals=7)
     assert len(count) == 7
+
+
+def test_fallback_through_minimize_takes_the_same_points():
+    """Without SciPy's routine importable, minimize_box goes through scipy.optimize.minimize."""
+    from style_transfer.lbfgsb import _minimize_box_scipy
+
+    x0 = np.random.RandomState(1).uniform(0, 0.8, size=20)
+    direct, fallback = [], []
+    x_direct = minimize_box(lambda x: (direct.append(x.copy()), *bounded_rosenbrock(x), False)[1:], x0, 0.0, 0.8, 12)
+    x_fallback = _minimize_box_scipy(lambda x: (fallback.append(x.copy()), *bounded_rosenbrock(x), False)[1:],
+                                     x0.copy(), 0.0, 0.8, 12, 10)
+    assert len(direct) == len(fallback) == 12
+    for a, b in zip(direct, fallback):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(x_direct, x_fallback)

@@ -31,6 +31,7 @@ def main() -> None:
     import tensorflow as tf
     from PIL import Image
 
+    from models.vgg16 import VGGConv2D
     from style_transfer.backbone import build_feature_extractor
 
     def gram_matrix(f):  # the original's Gram matrix and losses, plain automatic differentiation
@@ -44,7 +45,8 @@ def main() -> None:
 
     extractor = build_feature_extractor()
     for layer in extractor.vgg.layers:  # the original's convolutions: TensorFlow's own input gradient
-        layer.forward_input_gradient = False
+        if isinstance(layer, VGGConv2D):
+            layer.forward_input_gradient = False
     content = np.asarray(Image.open(args.content).convert("RGB"), np.float32)[None]
     style = np.asarray(Image.open(args.style).convert("RGB"), np.float32)[None]
     style_grams = [gram_matrix(f) for f in extractor(style)[0]]

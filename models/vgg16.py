@@ -64,7 +64,8 @@ class VGGConv2D(keras.layers.Conv2D):
     forward_input_gradient = True
 
     def convolution_op(self, inputs, kernel):
-        lean = (self.forward_input_gradient and not self.trainable and keras.backend.backend() == "tensorflow" and self.data_format == "channels_last"
+        lean = (self.forward_input_gradient and not self.trainable
+                and keras.backend.backend() == "tensorflow" and self.data_format == "channels_last"
                 and tuple(self.strides) == (1, 1) and tuple(self.dilation_rate) == (1, 1)
                 and self.padding == "same" and all(k % 2 == 1 for k in self.kernel_size))
         if lean:

@@ -144,9 +144,8 @@ class FeatureExtractor:
         outputs = [vgg.get_layer(n).output for n in style_layers + content_layers]
         self.model = keras.Model(vgg.input, outputs, name="style_content_features")
         self.model.trainable = False
-        # Targets need only one kind of output: the style image's stops at the deepest style layer.
+        # The style image's target needs only the style outputs: its model stops at the deepest style layer.
         self.style_model = keras.Model(vgg.input, outputs[:len(style_layers)], name="style_features")
-        self.content_model = keras.Model(vgg.input, outputs[len(style_layers):], name="content_features")
 
     @property
     def output_names(self) -> tuple:
@@ -162,8 +161,8 @@ class FeatureExtractor:
         return _as_list(self.style_model(self.preprocessing.apply(rgb), training=False))
 
     def content_features(self, rgb) -> list:
-        """The content-layer features alone."""
-        return _as_list(self.content_model(self.preprocessing.apply(rgb), training=False))
+        """The content-layer features alone (the network runs to them either way)."""
+        return self(rgb)[1]
 
     def output_shapes(self, height: int, width: int) -> tuple[list, list]:
         """Shapes of (style features, content features) for one H×W image, without running the network."""

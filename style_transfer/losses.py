@@ -8,13 +8,20 @@ from __future__ import annotations
 import tensorflow as tf
 
 
-def gram_matrix(features: tf.Tensor) -> tf.Tensor:
-    """Gram matrices (batch, C, C) of features (batch, H, W, C), divided by H·W."""
+def _flat_gram(features: tf.Tensor):
+    """(features flattened to (batch, H·W, C), H·W, Gram matrices (batch, C, C) divided by H·W).
+
+    A matmul on the flattened features: no transposed copy of the (large) feature map, unlike einsum.
+    """
     shape = tf.shape(features)
     flat = tf.reshape(features, (shape[0], shape[1] * shape[2], shape[3]))
     n = tf.cast(shape[1] * shape[2], features.dtype)
-    # A matmul on the flattened features: no transposed copy of the (large) feature map, unlike einsum.
-    return tf.linalg.matmul(flat, flat, transpose_a=True) / n
+    return flat, n, tf.linalg.matmul(flat, flat, transpose_a=True) / n
+
+
+def gram_matrix(features: tf.Tensor) -> tf.Tensor:
+    """Gram matrices (batch, C, C) of features (batch, H, W, C), divided by H·W."""
+    return _flat_gram(features)[2]
 
 
 def gram_layer_loss(features: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
@@ -27,17 +34,15 @@ def gram_layer_loss(features: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
 
     @tf.custom_gradient
     def loss(f, t):
-        shape = tf.shape(f)
-        flat = tf.reshape(f, (shape[0], shape[1] * shape[2], shape[3]))
-        n = tf.cast(shape[1] * shape[2], f.dtype)
-        diff = tf.linalg.matmul(flat, flat, transpose_a=True) / n - t
+        flat, n, gram = _flat_gram(f)
+        diff = gram - t
         value = tf.reduce_mean(tf.square(diff))
 
         def grad(upstream):
             count = tf.cast(tf.size(diff), f.dtype)  # b·C² entries averaged
             sym = diff + tf.linalg.matrix_transpose(diff)  # C×C: tiny; exact for any target
             d_flat = tf.linalg.matmul(flat, sym * (2.0 * upstream / (count * n)))
-            return tf.reshape(d_flat, shape), None
+            return tf.reshape(d_flat, tf.shape(f)), None
 
         return value, grad
 

@@ -2,7 +2,7 @@
 import numpy as np
 from scipy.optimize import Bounds, minimize
 
-from style_transfer.lbfgsb import minimize_box
+from style_transfer.lbfgsb import _minimize_box_scipy, minimize_box
 
 
 def bounded_rosenbrock(x):
@@ -15,6 +15,15 @@ def bounded_rosenbrock(x):
     return value, grad
 
 
+def recording(seen, stop_at=None):
+    """bounded_rosenbrock for minimize_box, keeping every point in `seen`; says stop at evaluation `stop_at`."""
+    def fun(x):
+        seen.append(x.copy())
+        return (*bounded_rosenbrock(x), len(seen) == stop_at)
+
+    return fun
+
+
 def test_same_points_as_scipy_minimize():
     x0 = np.random.RandomState(0).uniform(0, 0.8, size=40)
     theirs, ours = [], []
@@ -23,13 +32,9 @@ def test_same_points_as_scipy_minimize():
         theirs.append(x.copy())
         return bounded_rosenbrock(x)
 
-    def f_ours(x):
-        ours.append(x.copy())
-        return (*bounded_rosenbrock(x), False)
-
     minimize(f_theirs, x0, jac=True, method="L-BFGS-B", bounds=Bounds(0.0, 0.8),
              options={"maxfun": 31, "maxiter": 30, "maxcor": 10, "ftol": 0.0, "gtol": 0.0})
-    minimize_box(f_ours, x0, 0.0, 0.8, max_evals=30, history=10)
+    minimize_box(recording(ours), x0, 0.0, 0.8, max_evals=30, history=10)
     assert len(ours) == 30 and len(theirs) >= 30
     for a, b in zip(theirs[:30], ours):
         np.testing.assert_array_equal(a, b)
@@ -38,37 +43,23 @@ def test_same_points_as_scipy_minimize():
 
 def test_stops_when_told_and_returns_that_point():
     seen = []
-
-    def f(x):
-        seen.append(x.copy())
-        value, grad = bounded_rosenbrock(x)
-        return value, grad, len(seen) == 4
-
-    x = minimize_box(f, np.full(10, 0.5), 0.0, 0.8, max_evals=100)
+    x = minimize_box(recording(seen, stop_at=4), np.full(10, 0.5), 0.0, 0.8, max_evals=100)
     assert len(seen) == 4
     np.testing.assert_array_equal(x, seen[-1])
 
 
 def test_budget_of_evaluations():
-    count = []
-
-    def f(x):
-        count.append(1)
-        return (*bounded_rosenbrock(x), False)
-
-    minimize_box(f, np.full(10, 0.5), 0.0, 0.8, max_evals=7)
-    assert len(count) == 7
+    seen = []
+    minimize_box(recording(seen), np.full(10, 0.5), 0.0, 0.8, max_evals=7)
+    assert len(seen) == 7
 
 
 def test_fallback_through_minimize_takes_the_same_points():
     """Without SciPy's routine importable, minimize_box goes through scipy.optimize.minimize."""
-    from style_transfer.lbfgsb import _minimize_box_scipy
-
     x0 = np.random.RandomState(1).uniform(0, 0.8, size=20)
     direct, fallback = [], []
-    x_direct = minimize_box(lambda x: (direct.append(x.copy()), *bounded_rosenbrock(x), False)[1:], x0, 0.0, 0.8, 12)
-    x_fallback = _minimize_box_scipy(lambda x: (fallback.append(x.copy()), *bounded_rosenbrock(x), False)[1:],
-                                     x0.copy(), 0.0, 0.8, 12, 10)
+    x_direct = minimize_box(recording(direct), x0, 0.0, 0.8, 12)
+    x_fallback = _minimize_box_scipy(recording(fallback), x0.copy(), 0.0, 0.8, 12, 10)
     assert len(direct) == len(fallback) == 12
     for a, b in zip(direct, fallback):
         np.testing.assert_array_equal(a, b)

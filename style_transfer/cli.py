@@ -4,7 +4,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
+import threading
 
 # Sub-command modules, each with register(subparsers).
 COMMAND_MODULES = (
@@ -34,10 +36,29 @@ def main(argv=None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     args = build_parser().parse_args(argv)
+    return run_command(args.func, args)
+
+
+def run_command(func, args) -> int:
+    """Run one sub-command; map user errors to status 2 and Ctrl-C to status 130.
+
+    Ctrl-C raises KeyboardInterrupt wherever Python happens to be; inside TensorFlow's tracing or a C
+    extension it can come out wrapped in another exception. A SIGINT handler records that Ctrl-C was
+    pressed, so any exception that follows it still ends as an interruption, not a traceback.
+    """
     from style_transfer.errors import NonFiniteLossError, UserInputError
 
+    interrupted = False
+
+    def on_sigint(signum, frame):
+        nonlocal interrupted
+        interrupted = True
+        raise KeyboardInterrupt
+
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, on_sigint) if in_main_thread else None
     try:
-        return args.func(args) or 0
+        return func(args) or 0
     except UserInputError as exc:
         print(f"style-transfer: error: {exc}", file=sys.stderr)
         return 2
@@ -47,7 +68,14 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("style-transfer: interrupted", file=sys.stderr)
         return 130
-
+    except Exception:
+        if not interrupted:
+            raise
+        print("style-transfer: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGINT, previous)
 
 if __name__ == "__main__":
     sys.exit(main())

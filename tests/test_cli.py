@@ -1,4 +1,5 @@
 """`style-transfer image` end to end, and every bad input: exit 2, one line, no file left."""
+import signal
 import struct
 import zlib
 
@@ -6,6 +7,7 @@ import pytest
 from PIL import Image
 
 from paths import IMGS
+from style_transfer.cli import run_command
 
 CONTENT, STYLE = IMGS / "chelsea.jpg", IMGS / "GreatWave.png"
 
@@ -86,3 +88,23 @@ def test_bad_input_exit_2_no_file(cli, tmp_path, case):
     assert "Traceback" not in r.stderr
     assert message in r.stderr.strip().splitlines()[-1]
     assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")} == before  # nothing written or changed
+
+
+def _ctrl_c_comes_out_wrapped(args):
+    try:
+        signal.raise_signal(signal.SIGINT)  # Ctrl-C while TensorFlow traces: it re-raises another type
+    except KeyboardInterrupt as exc:
+        raise SystemError("returned a result with an exception set") from exc
+
+
+def _plain_bug(args):
+    raise SystemError("a real bug")
+
+
+def test_ctrl_c_wrapped_in_another_exception_is_an_interruption(capsys):
+    before = signal.getsignal(signal.SIGINT)
+    assert run_command(_ctrl_c_comes_out_wrapped, None) == 130
+    assert capsys.readouterr().err.strip() == "style-transfer: interrupted"
+    assert signal.getsignal(signal.SIGINT) is before  # the handler is put back
+    with pytest.raises(SystemError, match="a real bug"):  # without Ctrl-C a bug stays a bug
+        run_command(_plain_bug, None)

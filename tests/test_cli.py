@@ -1,12 +1,15 @@
 """`style-transfer image` end to end, and every bad input: exit 2, one line, no file left."""
+import os
 import signal
 import struct
+import subprocess
+import sys
 import zlib
 
 import pytest
 from PIL import Image
 
-from paths import IMGS
+from paths import IMGS, ROOT
 from style_transfer.cli import run_command
 
 CONTENT, STYLE = IMGS / "chelsea.jpg", IMGS / "GreatWave.png"
@@ -108,3 +111,20 @@ def test_ctrl_c_wrapped_in_another_exception_is_an_interruption(capsys):
     assert signal.getsignal(signal.SIGINT) is before  # the handler is put back
     with pytest.raises(SystemError, match="a real bug"):  # without Ctrl-C a bug stays a bug
         run_command(_plain_bug, None)
+
+
+def test_ctrl_c_during_image_stylising_exits_130_without_output(tmp_path):
+    out = tmp_path / "o.png"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "style_transfer", "image", str(CONTENT), str(STYLE),
+                             "-o", str(out), "--size", "64", "--steps", "100000"],
+                            cwd=ROOT, env=env, stderr=subprocess.PIPE)
+    seen = b""
+    while b"step/s" not in seen and proc.poll() is None:  # wait until steps are being taken
+        seen += os.read(proc.stderr.fileno(), 4096)
+    proc.send_signal(signal.SIGINT)
+    _, rest = proc.communicate(timeout=120)
+    err = (seen + rest).decode()
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "style-transfer: interrupted" and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []

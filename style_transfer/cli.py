@@ -65,17 +65,15 @@ def run_command(func, args) -> int:
     except NonFiniteLossError as exc:
         print(f"style-transfer: error: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("style-transfer: interrupted", file=sys.stderr)
-        return 130
-    except Exception:
-        if not interrupted:
+    except BaseException as exc:
+        if not (interrupted or isinstance(exc, KeyboardInterrupt)):
             raise
         print("style-transfer: interrupted", file=sys.stderr)
         return 130
     finally:
         if in_main_thread:
             signal.signal(signal.SIGINT, previous)
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -3,13 +3,12 @@ import os
 import signal
 import struct
 import subprocess
-import sys
 import zlib
 
 import pytest
 from PIL import Image
 
-from paths import IMGS, ROOT
+from paths import IMGS
 from style_transfer.cli import run_command
 
 CONTENT, STYLE = IMGS / "chelsea.jpg", IMGS / "GreatWave.png"
@@ -113,12 +112,9 @@ def test_ctrl_c_wrapped_in_another_exception_is_an_interruption(capsys):
         run_command(_plain_bug, None)
 
 
-def test_ctrl_c_during_image_stylising_exits_130_without_output(tmp_path):
+def test_ctrl_c_during_image_stylising_exits_130_without_output(cli_process, tmp_path):
     out = tmp_path / "o.png"
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "style_transfer", "image", str(CONTENT), str(STYLE),
-                             "-o", str(out), "--size", "64", "--steps", "100000"],
-                            cwd=ROOT, env=env, stderr=subprocess.PIPE)
+    proc = cli_process("image", CONTENT, STYLE, "-o", out, "--size", 64, "--steps", 100000, stderr=subprocess.PIPE)
     seen = b""
     while b"step/s" not in seen and proc.poll() is None:  # wait until steps are being taken
         seen += os.read(proc.stderr.fileno(), 4096)

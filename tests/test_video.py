@@ -2,17 +2,15 @@
 from __future__ import annotations
 
 import gc
-import os
 import signal
 import subprocess
-import sys
 import time
 import tracemalloc
 
 import numpy as np
 import pytest
 
-from paths import IMGS, ROOT
+from paths import IMGS
 from style_transfer.clips import pan_frames, write_clip, zoom_frames
 from style_transfer.errors import UserInputError
 from style_transfer.flow import flow, occlusion_mask, warp, warp_with_mask
@@ -304,12 +302,10 @@ def test_cli_unreadable_and_empty_video(cli, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.mp4", "empty.webm"]
 
 
-def test_ctrl_c_leaves_no_output(pan_clip, tmp_path):
+def test_ctrl_c_leaves_no_output(cli_process, pan_clip, tmp_path):
     out = tmp_path / "o.mp4"
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "style_transfer", "video", str(pan_clip), str(STYLE),
-                             "-o", str(out), "--size", "64", "--steps-per-frame", "50"],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = cli_process("video", pan_clip, STYLE, "-o", out, "--size", 64, "--steps-per-frame", 50,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 300
     while time.time() < deadline and not any(p.name.startswith(".o.") for p in tmp_path.iterdir()):
         time.sleep(0.2)  # the temp output appears once stylising starts

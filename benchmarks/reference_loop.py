@@ -33,15 +33,13 @@ def main() -> None:
 
     from models.vgg16 import VGGConv2D
     from style_transfer.backbone import build_feature_extractor
+    from style_transfer.losses import content_loss
 
-    def gram_matrix(f):  # the original's Gram matrix and losses, plain automatic differentiation
+    def gram_matrix(f):  # the original's Gram matrix and style loss, plain automatic differentiation
         return tf.einsum("bhwc,bhwd->bcd", f, f) / tf.cast(tf.shape(f)[1] * tf.shape(f)[2], f.dtype)
 
     def style_loss(outputs, grams):
         return tf.add_n([tf.reduce_mean(tf.square(gram_matrix(f) - g)) for f, g in zip(outputs, grams)])
-
-    def content_loss(outputs, targets):
-        return tf.add_n([0.5 * tf.reduce_sum(tf.square(f - t)) for f, t in zip(outputs, targets)])
 
     extractor = build_feature_extractor()
     for layer in extractor.vgg.layers:  # the original's convolutions: TensorFlow's own input gradient

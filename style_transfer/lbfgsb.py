@@ -21,10 +21,11 @@ NEW_X, FG = 1, 3  # setulb's task codes: a new iterate; evaluate f and g at x
 
 def minimize_box(fun: Callable, x0, lower: float, upper: float, max_evals: int, history: int = 10,
                  max_line_search: int = 20) -> np.ndarray:
-    """Minimise over lower ≤ x ≤ upper with L-BFGS-B from x0; return the last point evaluated.
+    """Minimise over lower ≤ x ≤ upper with L-BFGS-B from x0.
 
-    `fun(x)` returns (value, gradient, stop): the run ends after the evaluation that says
-    stop, or after `max_evals` evaluations, or when L-BFGS-B itself finishes.
+    `fun(x)` returns (value, gradient, stop). The run ends after the evaluation that says stop, or
+    after `max_evals` evaluations, and returns that last point evaluated; or it ends when L-BFGS-B
+    itself finishes (e.g. its line search fails), and returns its last accepted iterate.
     """
     x = np.clip(np.asarray(x0, np.float64).ravel(), lower, upper)
     if setulb is None:

@@ -32,8 +32,8 @@ def main() -> None:
     from PIL import Image
 
     from models.vgg16 import VGGConv2D
-    from style_transfer.backbone import build_feature_extractor
-    from style_transfer.losses import content_loss
+    from style_transfer.nst.network import build_feature_extractor
+    from style_transfer.nst.losses import content_loss
 
     def gram_matrix(f):  # the original's Gram matrix and style loss, plain automatic differentiation
         return tf.einsum("bhwc,bhwd->bcd", f, f) / tf.cast(tf.shape(f)[1] * tf.shape(f)[2], f.dtype)

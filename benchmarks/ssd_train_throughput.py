@@ -23,7 +23,7 @@ import tensorflow as tf  # noqa: E402
 
 from models import SSD300  # noqa: E402
 from models.boxes import default_boxes, match  # noqa: E402
-from style_transfer.backbone import init_vgg16_from_imagenet  # noqa: E402
+from style_transfer.nst.network import init_vgg16_from_imagenet  # noqa: E402
 from style_transfer.detection.train import freeze_vgg16_stages, make_optimizer, make_train_step  # noqa: E402
 
 

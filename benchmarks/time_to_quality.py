@@ -97,8 +97,8 @@ def step_timing(content: Path, style: Path, steps: int = 10) -> tuple[float, flo
     import numpy as np
     from PIL import Image
 
-    from style_transfer.backbone import build_feature_extractor
-    from style_transfer.optimize import StyleSettings, StyleTrainer
+    from style_transfer.nst.network import build_feature_extractor
+    from style_transfer.nst.optimizer import StyleSettings, StyleTrainer
 
     c = np.asarray(Image.open(content), np.float32)
     s = np.asarray(Image.open(style), np.float32)

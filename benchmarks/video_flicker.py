@@ -38,10 +38,10 @@ def main() -> None:
     import tensorflow as tf
 
     from style_transfer.api import load_feature_extractor
-    from style_transfer.clips import pan_frames, write_clip
-    from style_transfer.video import (DEFAULT_TEMPORAL_WEIGHT, stylize_video, video_warping_error,
+    from style_transfer.video.clips import pan_frames, write_clip
+    from style_transfer.video.stylizer import (DEFAULT_TEMPORAL_WEIGHT, stylize_video, video_warping_error,
                                       warping_error)
-    from style_transfer.video_io import parse_size
+    from style_transfer.media.video import parse_size
 
     w, h = parse_size(args.size)
     weights = args.temporal_weight or [DEFAULT_TEMPORAL_WEIGHT]

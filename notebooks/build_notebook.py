@@ -38,8 +38,8 @@ OUT.mkdir(parents=True, exist_ok=True)
 import numpy as np
 from IPython.display import Image as ShowFile, display
 
-from style_transfer.images import load_array, to_pil
-from style_transfer.optimize import StyleSettings
+from style_transfer.media.images import load_array, to_pil
+from style_transfer.nst.optimizer import StyleSettings
 
 settings = StyleSettings(steps=STEPS)"""),
     ("md", """## 1. The model: SSD300 → copied, frozen VGG16
@@ -71,7 +71,7 @@ display(to_pil(result.image))"""),
     ("md", """## 3. The losses
 
 Total, style and content losses per step (weighted as they enter the total), on a log scale."""),
-    ("code", """from style_transfer.figures import plot_losses
+    ("code", """from style_transfer.figures.layout import plot_losses
 
 plot_losses(result.history, OUT / "losses.png", settings, title="chelsea × GreatWave")
 display(ShowFile(filename=str(OUT / "losses.png")))"""),
@@ -79,9 +79,9 @@ display(ShowFile(filename=str(OUT / "losses.png")))"""),
 
 Rows are photos, columns are styles; each result carries a small framed inset of its style.
 Results are cached on disk, so adding a style later only computes the new column."""),
-    ("code", """from style_transfer.cache import ResultCache
-from style_transfer.figures import grid_figure
-from style_transfer.grid import stylize_grid
+    ("code", """from style_transfer.showcase.cache import ResultCache
+from style_transfer.figures.layout import grid_figure
+from style_transfer.showcase.grid import stylize_grid
 
 style_files = ["GreatWave.png", "kandinky.png", "gogh_auvert.png"]
 photo = load_array(IMGS / "chelsea.jpg", SIZE)
@@ -94,7 +94,7 @@ display(grid)"""),
     ("md", """## 5. A 2×2 montage
 
 The original's montage order: bottom-left, bottom-right, top-right, top-left."""),
-    ("code", """from style_transfer.montage import Clip, concat
+    ("code", """from style_transfer.figures.montage import Clip, concat
 
 tiles = [to_pil(photo)] + [to_pil(c) for c in cells[0]]
 frames, _ = concat([Clip(Path(f"tile{k}"), [t]) for k, t in enumerate(tiles)], gutter=4)
@@ -104,8 +104,8 @@ display(frames[0])"""),
 A small camera pan across a photo, written to an MP4 and stylised by `stylize_video` in one call:
 the first frame gets the full steps; each later frame starts from the previous stylised frame warped
 by optical flow, with a temporal loss that keeps it steady (see `docs/video.md`)."""),
-    ("code", """from style_transfer.video import stylize_video
-from style_transfer.video_io import VideoWriter
+    ("code", """from style_transfer.video.stylizer import stylize_video
+from style_transfer.media.video import VideoWriter
 
 # An 8-frame pan across the astronaut photo, as a real video file.
 wide = load_array(IMGS / "astronaut.jpg", SIZE)
@@ -128,7 +128,7 @@ initialised VGG16. Without a VOC checkpoint (a) *is* ImageNet VGG16 (SSD300's ba
 from it), and the figure says so; drop a fine-tuned checkpoint into `ssd_weights/` to see what
 detection training changed. A random network still transfers some colour and texture, but not the
 painting's strokes."""),
-    ("code", """from style_transfer.compare import compare_backbones, comparison_figure
+    ("code", """from style_transfer.showcase.compare import compare_backbones, comparison_figure
 
 content = load_array(IMGS / "chelsea.jpg", SIZE)
 style = load_array(IMGS / "GreatWave.png", SIZE)

@@ -15,9 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from style_transfer.api import load_feature_extractor, stylize_images  # noqa: E402
-from style_transfer.controls import scale_style  # noqa: E402
-from style_transfer.images import load_array, save_image  # noqa: E402
-from style_transfer.optimize import StyleSettings  # noqa: E402
+from style_transfer.nst.controls import scale_style  # noqa: E402
+from style_transfer.media.images import load_array, save_image  # noqa: E402
+from style_transfer.nst.optimizer import StyleSettings  # noqa: E402
 
 IMGS, OUT = ROOT / "imgs", ROOT / "docs" / "images"
 CONTENT, STYLE, STYLE2 = IMGS / "chelsea.jpg", IMGS / "GreatWave.png", IMGS / "kandinky.png"

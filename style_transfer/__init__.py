@@ -11,11 +11,11 @@ import importlib
 _LAZY = {
     "stylize_images": "style_transfer.api",
     "load_feature_extractor": "style_transfer.api",
-    "StyleSettings": "style_transfer.optimize",
-    "StyleResult": "style_transfer.optimize",
-    "stylize": "style_transfer.optimize",
-    "build_feature_extractor": "style_transfer.backbone",
-    "FeatureExtractor": "style_transfer.backbone",
+    "StyleSettings": "style_transfer.nst.optimizer",
+    "StyleResult": "style_transfer.nst.optimizer",
+    "stylize": "style_transfer.nst.optimizer",
+    "build_feature_extractor": "style_transfer.nst.network",
+    "FeatureExtractor": "style_transfer.nst.network",
 }
 __all__ = list(_LAZY)
 

@@ -1,5 +1,5 @@
 import sys
 
-from style_transfer.cli import main
+from style_transfer.cli.main import main
 
 sys.exit(main())

@@ -6,19 +6,19 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image
 
-from style_transfer.backbone import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, FeatureExtractor
-from style_transfer import images
-from style_transfer.controls import Controls, finish, make_controls, make_reproducible, prepare
-from style_transfer.images import is_path, load_image, resize_longest, save_image
-from style_transfer.optimize import StyleResult, StyleSettings, stylize
-from style_transfer.progress import GifWriter, ProgressWriter  # noqa: F401  (GifWriter re-exported)
+from style_transfer.nst.network import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, FeatureExtractor
+from style_transfer.media import images
+from style_transfer.nst.controls import Controls, finish, make_controls, make_reproducible, prepare
+from style_transfer.media.images import is_path, load_image, resize_longest, save_image
+from style_transfer.nst.optimizer import StyleResult, StyleSettings, stylize
+from style_transfer.media.progress import GifWriter, ProgressWriter  # noqa: F401  (GifWriter re-exported)
 
 
 @lru_cache(maxsize=4)
 def load_feature_extractor(ssd_weights=None, style_layers=DEFAULT_STYLE_LAYERS,
                            content_layers=DEFAULT_CONTENT_LAYERS, backbone: str = "ssd300") -> FeatureExtractor:
     """SSD300 → weights → frozen truncated VGG16 feature model (cached per arguments)."""
-    from style_transfer.backbone import build_feature_extractor
+    from style_transfer.nst.network import build_feature_extractor
 
     return build_feature_extractor(ssd_weights, tuple(style_layers), tuple(content_layers), backbone)
 
@@ -47,7 +47,7 @@ def stylize_images(content, style, settings: StyleSettings | None = None, *, siz
     ("luminance" or "histogram"), `init` ("content", "noise", "style", a path or an
     array), `tv_weight`, `style_layers` ("conv1_1:1,conv2_1:0.5" or names),
     `content_layers`, `preset` ("light", "balanced", "strong"); or pass them all as
-    `controls` (see style_transfer.controls). A `seed` makes the result bit-identical
+    `controls` (see style_transfer.nst.controls). A `seed` makes the result bit-identical
     across runs on one machine. Writes the result to `output`, a content | style(s) |
     result strip to `side_by_side`, the optimisation every `progress_every` steps (step
     number in a corner) as a GIF to `progress_gif` and/or an MP4 to `progress_mp4`, and
@@ -90,7 +90,7 @@ def stylize_images(content, style, settings: StyleSettings | None = None, *, siz
     for w in writers:
         w.close()
     if loss_plot:
-        from style_transfer.figures import plot_losses
+        from style_transfer.figures.layout import plot_losses
 
         plot_losses(result.history, loss_plot, settings)
     return result

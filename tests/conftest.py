@@ -17,7 +17,7 @@ from paths import IMGS, ROOT  # noqa: E402
 @pytest.fixture(scope="session")
 def extractor():
     """The default loss network: SSD300 → copied, frozen truncated VGG16."""
-    from style_transfer.backbone import build_feature_extractor
+    from style_transfer.nst.network import build_feature_extractor
 
     return build_feature_extractor()
 

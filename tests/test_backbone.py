@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from models import SSD300
-from style_transfer import backbone as B
+from style_transfer.nst import network as B
 from style_transfer.errors import UserInputError
-from style_transfer.weights import imagenet_vgg16_weights
+from style_transfer.nst.weights import imagenet_vgg16_weights
 
 
 @pytest.fixture(scope="module")

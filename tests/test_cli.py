@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from paths import IMGS
-from style_transfer.cli import run_command
+from style_transfer.cli.main import run_command
 
 CONTENT, STYLE = IMGS / "chelsea.jpg", IMGS / "GreatWave.png"
 

@@ -5,9 +5,9 @@ from PIL import Image
 
 from paths import IMGS
 from models import SSD300
-from style_transfer import backbone as B
-from style_transfer.compare import compare_backbones, comparison_extractors, comparison_figure
-from style_transfer.optimize import StyleSettings
+from style_transfer.nst import network as B
+from style_transfer.showcase.compare import compare_backbones, comparison_extractors, comparison_figure
+from style_transfer.nst.optimizer import StyleSettings
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from style_transfer.cli import main
-from style_transfer.montage import tile_positions
-from style_transfer.progress import write_gif, write_mp4
+from style_transfer.cli.main import main
+from style_transfer.figures.montage import tile_positions
+from style_transfer.media.progress import write_gif, write_mp4
 
 COLOURS = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0), (0, 255, 255)]
 

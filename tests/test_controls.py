@@ -5,13 +5,13 @@ import tensorflow as tf
 from PIL import Image
 
 from paths import IMGS
-from style_transfer import color
+from style_transfer.nst import color
 from style_transfer.api import stylize_images
-from style_transfer.controls import (Controls, initial_image, make_controls, parse_blend, parse_layer_spec,
+from style_transfer.nst.controls import (Controls, initial_image, make_controls, parse_blend, parse_layer_spec,
                                      scale_style, split_style_group)
 from style_transfer.errors import UserInputError
-from style_transfer.losses import total_variation
-from style_transfer.optimize import StyleSettings, style_targets
+from style_transfer.nst.losses import total_variation
+from style_transfer.nst.optimizer import StyleSettings, style_targets
 
 CONTENT, STYLE, STYLE2 = IMGS / "chelsea.jpg", IMGS / "GreatWave.png", IMGS / "kandinky.png"
 

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from style_transfer.figures import (grid_figure, grid_layout, label_from_path, plot_losses)
-from style_transfer.progress import ProgressWriter, draw_step_label
+from style_transfer.figures.layout import (grid_figure, grid_layout, label_from_path, plot_losses)
+from style_transfer.media.progress import ProgressWriter, draw_step_label
 
 RED, GREEN, BLUE = (220, 30, 30), (30, 200, 30), (30, 30, 220)
 
@@ -72,7 +72,7 @@ def test_loss_plot_is_a_valid_png(tmp_path):
     history = {"total": list(np.geomspace(1e6, 1e3, n)), "style": list(np.geomspace(1e6, 1e3, n)),
                "content": [0.0] + list(np.linspace(1e4, 2e4, n - 1)), "tv": list(np.linspace(50, 10, n)),
                "temporal": [0.0] * n}
-    from style_transfer.optimize import StyleSettings
+    from style_transfer.nst.optimizer import StyleSettings
 
     out = plot_losses(history, tmp_path / "loss.png", StyleSettings(tv_weight=0.5))
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

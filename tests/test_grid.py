@@ -4,10 +4,10 @@ import pytest
 from PIL import Image
 
 from paths import IMGS
-from style_transfer import grid
-from style_transfer.cache import ResultCache
-from style_transfer.figures import grid_layout
-from style_transfer.optimize import StyleSettings
+from style_transfer.showcase import grid
+from style_transfer.showcase.cache import ResultCache
+from style_transfer.figures.layout import grid_layout
+from style_transfer.nst.optimizer import StyleSettings
 
 
 @pytest.fixture
@@ -75,8 +75,8 @@ def test_grid_cli(cli, tmp_path):
 def test_blend_column_and_controls(extractor, tmp_path, calls):
     """A column A+B blends the styles' Gram matrices: weights 1,0 give exactly the column of A alone;
     controls reach every cell (luminance mode keeps the content's chroma) and are part of the cache key."""
-    from style_transfer import color
-    from style_transfer.controls import make_controls
+    from style_transfer.nst import color
+    from style_transfer.nst.controls import make_controls
 
     content, a, b = _load("chelsea.jpg", 48), _load("GreatWave.png", 48), _load("kandinky.png", 48)
     settings = StyleSettings(steps=3, optimizer="adam")

@@ -4,7 +4,7 @@ import pytest
 from PIL import Image
 
 from style_transfer.errors import UserInputError
-from style_transfer.images import (atomic_output, check_output_path, load_image, resize_longest,
+from style_transfer.media.images import (atomic_output, check_output_path, load_image, resize_longest,
                                    save_image, side_by_side)
 
 

@@ -2,7 +2,7 @@
 import numpy as np
 from scipy.optimize import Bounds, minimize
 
-from style_transfer.lbfgsb import _minimize_box_scipy, minimize_box
+from style_transfer.nst.lbfgsb import _minimize_box_scipy, minimize_box
 
 
 def bounded_rosenbrock(x):

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from style_transfer.losses import content_loss, gram_matrix, style_loss, total_variation
+from style_transfer.nst.losses import content_loss, gram_matrix, style_loss, total_variation
 
 
 def np_gram(f):
@@ -41,7 +41,7 @@ def test_total_variation():
 def test_gram_layer_loss_gradient_matches_automatic_differentiation(batch):
     """The hand-written gradient equals differentiating mean((FᵀF/n − T)²) directly, also for a
     target that is not symmetric and a batch broadcast against one target."""
-    from style_transfer.losses import gram_layer_loss
+    from style_transfer.nst.losses import gram_layer_loss
 
     rng = np.random.RandomState(2)
     f = tf.constant(rng.normal(size=(batch, 7, 5, 4)).astype(np.float32) * 3)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from style_transfer.errors import NonFiniteLossError
-from style_transfer.optimize import StyleSettings, stylize
+from style_transfer.nst.optimizer import StyleSettings, stylize
 
 
 def test_20_steps_lower_loss_and_keep_range(extractor, content_small, style_small):
@@ -41,7 +41,7 @@ def test_non_finite_loss_stops(extractor, content_small, style_small):
 
 
 def test_trainer_reuses_compiled_step_and_resets(extractor, content_small, style_small):
-    from style_transfer.optimize import StyleTrainer
+    from style_transfer.nst.optimizer import StyleTrainer
 
     h, w = content_small.shape[:2]
     trainer = StyleTrainer(extractor, StyleSettings(steps=3, optimizer="adam"), h, w)
@@ -56,7 +56,7 @@ def test_trainer_reuses_compiled_step_and_resets(extractor, content_small, style
 
 
 def test_temporal_term_pulls_towards_target(extractor, content_small, style_small):
-    from style_transfer.optimize import StyleTrainer
+    from style_transfer.nst.optimizer import StyleTrainer
 
     h, w = content_small.shape[:2]
     trainer = StyleTrainer(extractor, StyleSettings(style_weight=0.0, content_weight=0.0, temporal_weight=1.0,
@@ -100,7 +100,7 @@ def test_lbfgs_and_multiscale_beat_adam_at_equal_evaluations(extractor, content_
 
 
 def test_scale_plan():
-    from style_transfer.optimize import scale_plan
+    from style_transfer.nst.optimizer import scale_plan
 
     plan = scale_plan(StyleSettings(steps=7, scales=((0.25, 30), (0.5, None), (1.0, None))), 200, 300)
     assert plan == [(50, 75, 30), (100, 150, 7), (200, 300, 7)]
@@ -109,7 +109,7 @@ def test_scale_plan():
 def test_large_images_default_to_coarse_to_fine():
     import argparse
 
-    from style_transfer.cli_common import add_style_options, settings_from_args
+    from style_transfer.cli.options import add_style_options, settings_from_args
 
     parser = argparse.ArgumentParser()
     add_style_options(parser)

@@ -3,7 +3,7 @@ import numpy as np
 from PIL import Image
 
 from style_transfer.api import stylize_images
-from style_transfer.optimize import StyleSettings
+from style_transfer.nst.optimizer import StyleSettings
 
 
 def test_progress_gif_mp4_and_loss_plot(extractor, content_small, style_small, tmp_path):

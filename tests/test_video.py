@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from paths import IMGS
-from style_transfer.clips import pan_frames, write_clip, zoom_frames
+from style_transfer.video.clips import pan_frames, write_clip, zoom_frames
 from style_transfer.errors import UserInputError
-from style_transfer.flow import flow, occlusion_mask, warp, warp_with_mask
-from style_transfer.video_io import VideoReader, VideoWriter, read_video
+from style_transfer.video.flow import flow, occlusion_mask, warp, warp_with_mask
+from style_transfer.media.video import VideoReader, VideoWriter, read_video
 
 PAINTING = IMGS / "renoir-moulin_de_la_galette.png"
 STYLE = IMGS / "GreatWave.png"
@@ -121,7 +121,7 @@ def test_occlusion_mask_flags_disagreement():
 
 # --- stylisation --------------------------------------------------------------------------------
 def _stylise(extractor, clip, out, **kw):
-    from style_transfer.video import stylize_video
+    from style_transfer.video.stylizer import stylize_video
 
     seen = []
     result = stylize_video(clip, STYLE, out, extractor=extractor, progress=False,
@@ -142,7 +142,7 @@ def test_output_frames_and_size_follow_request(extractor, pan_clip, tmp_path):
 
 
 def test_coherent_mode_flickers_less_than_independent(extractor, pan_clip, tmp_path):
-    from style_transfer.video import video_warping_error, warping_error
+    from style_transfer.video.stylizer import video_warping_error, warping_error
 
     errors = {}
     for name, independent in (("independent", True), ("coherent", False)):
@@ -160,9 +160,9 @@ def test_coherent_mode_flickers_less_than_independent(extractor, pan_clip, tmp_p
 
 def test_artistic_controls_apply_to_every_frame(extractor, pan_clip, tmp_path):
     """Blend 1,0 of two styles is the first style alone; luminance mode keeps each frame's chroma."""
-    from style_transfer import color
-    from style_transfer.controls import make_controls
-    from style_transfer.video import stylize_video
+    from style_transfer.nst import color
+    from style_transfer.nst.controls import make_controls
+    from style_transfer.video.stylizer import stylize_video
 
     def run(name, style, **controls):
         seen = []
@@ -211,7 +211,8 @@ def test_warp_uses_previous_stylised_frame(zoom_clip):
 
 def test_frames_stream_one_at_a_time(extractor, tmp_path, monkeypatch):
     """The writer gets frame k before the reader yields frame k+2, and nothing grows with clip length."""
-    from style_transfer import video, video_io
+    from style_transfer.video import stylizer as video
+    from style_transfer.media import video as video_io
 
     events = []
     original_iter, original_write = video_io.VideoReader.__iter__, video_io.VideoWriter.write

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from style_transfer import weights as W
+from style_transfer.nst import weights as W
 
 
 @pytest.fixture(scope="module")

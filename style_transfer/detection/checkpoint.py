@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from style_transfer.backbone import (CAFFE, Preprocessing, find_checkpoint, metadata_path, save_ssd300)
+from style_transfer.nst.network import (CAFFE, Preprocessing, find_checkpoint, metadata_path, save_ssd300)
 from style_transfer.errors import UserInputError
 
 SUFFIX = ".weights.h5"

@@ -6,12 +6,12 @@ import shutil
 import numpy as np
 import pytest
 
-from style_transfer import backbone as B
-from style_transfer.cli import main
+from style_transfer.nst import network as B
+from style_transfer.cli.main import main
 from style_transfer.detection.checkpoint import load_detector, optimizer_path
 from style_transfer.detection.train import TrainConfig, train_ssd
 from style_transfer.detection.voc import load_voc
-from style_transfer.weights import imagenet_vgg16_weights
+from style_transfer.nst.weights import imagenet_vgg16_weights
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import tensorflow as tf
 import deepforest_voc
 from models import SSD300
 from models.boxes import decode, default_boxes
-from style_transfer.cli import main
+from style_transfer.cli.main import main
 from style_transfer.detection.augment import augment, iou_crop, training_dataset, zoom_out
 from style_transfer.detection.checkpoint import save_checkpoint
 from style_transfer.detection.voc import load_voc, parse_classes

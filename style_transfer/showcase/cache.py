@@ -9,14 +9,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from style_transfer import images
+from style_transfer.media import images
 
 FORMAT_VERSION = 1
 
 
 def default_cache_dir() -> Path:
     """`<style_transfer cache>/results` (the cache honours $STYLE_TRANSFER_CACHE)."""
-    from style_transfer.weights import cache_dir
+    from style_transfer.nst.weights import cache_dir
 
     return cache_dir() / "results"
 

@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image
 
 from style_transfer.errors import UserInputError
-from style_transfer.images import atomic_output
+from style_transfer.media.images import atomic_output
 
 VIDEO_OUTPUT_EXTENSIONS = {".gif": "GIF", ".mp4": "MP4"}
 MIN_SIDE = 16
@@ -197,7 +197,7 @@ def _one_line(exc: Exception) -> str:
 
 def check_video_output(output, inputs=()) -> Path:
     """Validate a video output path (.gif or .mp4, not an input)."""
-    from style_transfer.images import check_output_path
+    from style_transfer.media.images import check_output_path
 
     return check_output_path(output, inputs, VIDEO_OUTPUT_EXTENSIONS)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from style_transfer.cli_common import add_style_options, settings_from_args
-from style_transfer.images import check_output_path, load_image, resize_longest
+from style_transfer.cli.options import add_style_options, settings_from_args
+from style_transfer.media.images import check_output_path, load_image, resize_longest
 
 
 def register(subparsers) -> None:
@@ -30,8 +30,8 @@ def run(args) -> int:
 
     import numpy as np
 
-    from style_transfer.compare import compare_backbones, comparison_figure
-    from style_transfer.images import save_image
+    from style_transfer.showcase.compare import compare_backbones, comparison_figure
+    from style_transfer.media.images import save_image
 
     runs = compare_backbones(np.asarray(content, np.float32), np.asarray(style, np.float32),
                              settings_from_args(args), ssd_weights=args.ssd_weights, seed=args.seed,

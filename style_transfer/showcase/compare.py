@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from style_transfer.optimize import StyleResult, StyleSettings, stylize
+from style_transfer.nst.optimizer import StyleResult, StyleSettings, stylize
 
 BACKBONES = ("ssd300", "imagenet", "random")
 
@@ -27,7 +27,7 @@ def comparison_extractors(ssd_weights=None, seed: int = 0) -> list:
     Without a VOC checkpoint, SSD300's backbone is ImageNet VGG16 itself (as SSD training
     starts); the label says so rather than presenting (a) and (b) as different networks.
     """
-    from style_transfer.backbone import build_feature_extractor, layer_weights_equal
+    from style_transfer.nst.network import build_feature_extractor, layer_weights_equal
 
     built = [(b, build_feature_extractor(ssd_weights, backbone=b, seed=seed)) for b in BACKBONES]
     ssd_ex, imagenet_ex = built[0][1], built[1][1]
@@ -57,7 +57,7 @@ def compare_backbones(content, style, settings: StyleSettings | None = None, *, 
 
 def comparison_figure(content, style, runs, height: int | None = None, title: str | None = None):
     """Content | style | one result per backbone, each captioned with final losses and time."""
-    from style_transfer.figures import TEXT, captioned_row
+    from style_transfer.figures.layout import TEXT, captioned_row
 
     height = height or int(np.asarray(content).shape[0])
     grey = (90, 90, 90)

@@ -6,9 +6,9 @@ from dataclasses import asdict
 import numpy as np
 from tqdm.auto import tqdm
 
-from style_transfer.cache import ResultCache, array_digest, extractor_fingerprint, result_key
-from style_transfer.controls import Controls, finish, make_reproducible, prepare
-from style_transfer.optimize import StyleResult, StyleSettings, StyleTrainer, stylize
+from style_transfer.showcase.cache import ResultCache, array_digest, extractor_fingerprint, result_key
+from style_transfer.nst.controls import Controls, finish, make_reproducible, prepare
+from style_transfer.nst.optimizer import StyleResult, StyleSettings, StyleTrainer, stylize
 
 
 def stylize_cell(trainer: StyleTrainer | None, content: np.ndarray, style, settings: StyleSettings, *,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from style_transfer.settings import AUTO_SCALES_ABOVE, StyleSettings, auto_scales
+from style_transfer.nst.config import AUTO_SCALES_ABOVE, StyleSettings, auto_scales
 
 DEFAULT_SIZE = 320
 DEFAULTS = StyleSettings()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from style_transfer.images import load_image
+from style_transfer.media.images import load_image
 
 
 def _picture(image) -> Image.Image:
@@ -52,7 +52,7 @@ def zoom_frames(image, size: tuple[int, int], frames: int, zoom_per_frame: float
 
 def write_clip(frames, path, fps: float = 12.0):
     """Write frames to a video (.mp4 or .gif) with the project's streaming writer; returns the path."""
-    from style_transfer.video_io import VideoWriter
+    from style_transfer.media.video import VideoWriter
 
     frames = iter(frames)
     first = next(frames)

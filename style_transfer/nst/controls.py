@@ -3,7 +3,7 @@
 `add_control_options(parser)` adds the flags to any command; `controls_from_args(args,
 n_styles)` validates them (one clear UserInputError on bad values) into a `Controls`,
 whose `.settings(base)` folds them into StyleSettings. The image helpers
-(`scale_style`, `initial_image`) and `style_transfer.color` do the rest.
+(`scale_style`, `initial_image`) and `style_transfer.nst.color` do the rest.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from style_transfer.color import PRESERVE_COLOR_MODES
+from style_transfer.nst.color import PRESERVE_COLOR_MODES
 from style_transfer.errors import UserInputError
 
 # Content/style weight ratios (content_weight = ratio × style_weight), chosen by looking at L-BFGS
@@ -70,7 +70,7 @@ def _number(text: str, what: str) -> float:
 
 
 def _layer_names():
-    from style_transfer.backbone import VGG16_LAYER_NAMES
+    from style_transfer.nst.network import VGG16_LAYER_NAMES
 
     return VGG16_LAYER_NAMES
 
@@ -207,7 +207,7 @@ def init_files(controls: Controls) -> tuple[Path, ...]:
 
 def with_init_loaded(controls: Controls) -> Controls:
     """`controls` with an --init image file read (and checked) now, before the model loads."""
-    from style_transfer.images import load_image
+    from style_transfer.media.images import load_image
 
     files = init_files(controls)
     return dataclasses.replace(controls, init=load_image(files[0])) if files else controls
@@ -224,7 +224,7 @@ def controls_from_args(args, n_styles: int = 1) -> Controls:
 # --- images ---------------------------------------------------------------------------------
 def _pil(image) -> Image.Image:
     """A path, PIL image or H×W×3 array (0–255) as an RGB PIL image."""
-    from style_transfer.images import is_path, load_image
+    from style_transfer.media.images import is_path, load_image
 
     if is_path(image):
         return load_image(image)
@@ -280,7 +280,7 @@ def initial_image(init, content, styles=(), seed: int | None = 0) -> np.ndarray:
         if not len(styles):
             raise UserInputError("--init style needs a style image")
         return cover_crop(styles[0], hw)
-    from style_transfer.images import load_image
+    from style_transfer.media.images import load_image
 
     return cover_crop(load_image(init), hw)
 
@@ -301,7 +301,7 @@ def prepare(content, styles, controls: Controls, color_reference=None) -> Prepar
     `controls.style_blend`, then map the optimised image back with `finish`.
     `color_reference` (default: the content) is what histogram matching and luminance
     matching aim at; pass a video's first frame to keep the style targets fixed over a clip."""
-    from style_transfer import color
+    from style_transfer.nst import color
 
     content = np.asarray(content, np.float32)
     reference = content if color_reference is None else np.asarray(color_reference, np.float32)
@@ -315,7 +315,7 @@ def prepare(content, styles, controls: Controls, color_reference=None) -> Prepar
 
 def finish(image, content, controls: Controls) -> np.ndarray:
     """The optimised image as the final uint8 RGB result (content chroma re-attached in luminance mode)."""
-    from style_transfer import color
+    from style_transfer.nst import color
 
     return color.restore_colors(image, content, controls.preserve_color)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from style_transfer.cli_common import positive_int
+from style_transfer.cli.options import positive_int
 from style_transfer.errors import UserInputError
 
 

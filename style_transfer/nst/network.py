@@ -17,9 +17,9 @@ import tensorflow as tf
 
 from models import SSD300, VGG16, vgg16_layer_specs
 from style_transfer.errors import UserInputError
-from style_transfer.weights import imagenet_vgg16_weights
+from style_transfer.nst.weights import imagenet_vgg16_weights
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SSD_WEIGHTS_DIR = PROJECT_ROOT / "ssd_weights"
 VGG16_LAYER_NAMES = tuple(name for name, _, _ in vgg16_layer_specs(5))
 # The first five layers feed the style loss; layer -2 (conv5_2) feeds the content loss.

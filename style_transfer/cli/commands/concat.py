@@ -4,9 +4,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from style_transfer.cli_common import positive_int
+from style_transfer.cli.options import positive_int
 from style_transfer.errors import UserInputError
-from style_transfer.images import IMAGE_EXTENSIONS, check_output_path
+from style_transfer.media.images import IMAGE_EXTENSIONS, check_output_path
 
 OUTPUT_EXTENSIONS = {**IMAGE_EXTENSIONS, ".gif": "GIF", ".mp4": "MP4"}
 
@@ -43,9 +43,9 @@ def run(args) -> int:
     if args.fps is not None and not 0 < args.fps <= 120:
         raise UserInputError(f"--fps must be in (0, 120], got {args.fps:g}")
 
-    from style_transfer import montage
-    from style_transfer.images import save_image
-    from style_transfer.progress import write_animation
+    from style_transfer.figures import montage
+    from style_transfer.media.images import save_image
+    from style_transfer.media.progress import write_animation
 
     clips = [montage.read_clip(p) for p in inputs]
     animated_out = output.suffix.lower() in (".gif", ".mp4")

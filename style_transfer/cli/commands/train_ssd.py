@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from style_transfer.cli_common import positive_float, positive_int
+from style_transfer.cli.options import positive_float, positive_int
 from style_transfer.errors import UserInputError
 
 

@@ -10,15 +10,15 @@ import threading
 
 # Sub-command modules, each with register(subparsers).
 COMMAND_MODULES = (
-    "style_transfer.commands.image",
-    "style_transfer.commands.grid",
-    "style_transfer.commands.concat",
-    "style_transfer.commands.compare_backbones",
-    "style_transfer.commands.video",
-    "style_transfer.commands.flicker",
-    "style_transfer.commands.train_ssd",
-    "style_transfer.commands.detect",
-    "style_transfer.commands.evaluate_ssd",
+    "style_transfer.cli.commands.image",
+    "style_transfer.cli.commands.grid",
+    "style_transfer.cli.commands.concat",
+    "style_transfer.cli.commands.compare_backbones",
+    "style_transfer.cli.commands.video",
+    "style_transfer.cli.commands.flicker",
+    "style_transfer.cli.commands.train_ssd",
+    "style_transfer.cli.commands.detect",
+    "style_transfer.cli.commands.evaluate_ssd",
 )
 
 

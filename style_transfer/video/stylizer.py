@@ -21,9 +21,9 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 from style_transfer.errors import UserInputError
-from style_transfer.flow import FLOW_METHODS, warp_with_mask
-from style_transfer.images import is_path, load_image
-from style_transfer.video_io import VideoReader, VideoWriter, check_video_output
+from style_transfer.video.flow import FLOW_METHODS, warp_with_mask
+from style_transfer.media.images import is_path, load_image
+from style_transfer.media.video import VideoReader, VideoWriter, check_video_output
 
 DEFAULT_STEPS_PER_FRAME = 10
 DEFAULT_FIRST_FRAME_STEPS = 60
@@ -42,7 +42,7 @@ def _trainer(extractor, settings, height: int, width: int):
     """
     from dataclasses import astuple
 
-    from style_transfer.optimize import StyleTrainer
+    from style_transfer.nst.optimizer import StyleTrainer
 
     key = (id(extractor), astuple(settings), height, width)
     hit = _trainers.get(key)
@@ -119,7 +119,7 @@ def stylize_video(source, style, output, *, settings=None, steps_per_frame: int 
     """Stylise video `source` with `style` and write `output` (.gif or .mp4); one call per clip.
 
     `style` is one image (path, PIL image or array) or a list of them, blended by
-    `controls.style_blend` (equal weights by default). `controls` (style_transfer.controls:
+    `controls.style_blend` (equal weights by default). `controls` (style_transfer.nst.controls:
     TV weight, colour preservation, style scale, init of the first frame, layers, preset,
     seed) apply to every frame; colour targets are taken from the first frame so they
     stay fixed over the clip. Frames [start, end) every `skip`-th are read, scaled
@@ -133,10 +133,10 @@ def stylize_video(source, style, output, *, settings=None, steps_per_frame: int 
     """
     from dataclasses import replace
 
-    from style_transfer import color
-    from style_transfer.controls import Controls, finish, initial_image, make_reproducible, prepare
-    from style_transfer.figures import column_thumbnail
-    from style_transfer.optimize import StyleSettings
+    from style_transfer.nst import color
+    from style_transfer.nst.controls import Controls, finish, initial_image, make_reproducible, prepare
+    from style_transfer.figures.layout import column_thumbnail
+    from style_transfer.nst.optimizer import StyleSettings
 
     if inset not in INSETS:
         raise UserInputError(f"--inset must be one of {', '.join(INSETS)}, got {inset!r}")

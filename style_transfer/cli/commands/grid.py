@@ -4,11 +4,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from style_transfer.cli_common import add_style_options, positive_int, settings_from_args
-from style_transfer.controls import (add_control_options, controls_from_args, init_files, split_style_group,
+from style_transfer.cli.options import add_style_options, positive_int, settings_from_args
+from style_transfer.nst.controls import (add_control_options, controls_from_args, init_files, split_style_group,
                                      with_init_loaded)
 from style_transfer.errors import UserInputError
-from style_transfer.images import check_output_path, load_image, resize_longest
+from style_transfer.media.images import check_output_path, load_image, resize_longest
 
 GRID_EXTENSIONS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}
 INSET_MODES = ("style", "content", "both", "none")
@@ -70,10 +70,10 @@ def run(args) -> int:
     import numpy as np
 
     from style_transfer.api import load_feature_extractor
-    from style_transfer.cache import ResultCache
-    from style_transfer.figures import grid_figure, label_from_path
-    from style_transfer.grid import stylize_grid
-    from style_transfer.images import save_image
+    from style_transfer.showcase.cache import ResultCache
+    from style_transfer.figures.layout import grid_figure, label_from_path
+    from style_transfer.showcase.grid import stylize_grid
+    from style_transfer.media.images import save_image
 
     cache = None if args.no_cache else ResultCache(args.cache_dir)
     c_labels = [label_from_path(p) for p in contents]

@@ -15,11 +15,11 @@ import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from style_transfer.backbone import FeatureExtractor
+from style_transfer.nst.network import FeatureExtractor
 from style_transfer.errors import NonFiniteLossError
-from style_transfer.lbfgsb import minimize_box
-from style_transfer.losses import content_loss, gram_matrix, style_loss, total_variation
-from style_transfer.settings import StyleSettings
+from style_transfer.nst.lbfgsb import minimize_box
+from style_transfer.nst.losses import content_loss, gram_matrix, style_loss, total_variation
+from style_transfer.nst.config import StyleSettings
 
 LOSS_NAMES = ("total", "style", "content", "tv", "temporal")
 # L-BFGS-B correction pairs. 10 converges as fast as 20 here (same evaluations to the reference's loss at

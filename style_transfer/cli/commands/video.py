@@ -4,11 +4,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from style_transfer.cli_common import DEFAULTS, add_loss_options, non_negative_float, positive_float, positive_int
-from style_transfer.controls import add_control_options, controls_from_args, init_files, with_init_loaded
+from style_transfer.cli.options import DEFAULTS, add_loss_options, non_negative_float, positive_float, positive_int
+from style_transfer.nst.controls import add_control_options, controls_from_args, init_files, with_init_loaded
 from style_transfer.errors import UserInputError
-from style_transfer.flow import FLOW_METHODS
-from style_transfer.video import INSETS
+from style_transfer.video.flow import FLOW_METHODS
+from style_transfer.video.stylizer import INSETS
 DEFAULT_VIDEO_SIZE = 320
 
 
@@ -26,7 +26,7 @@ def non_negative_int(text: str) -> int:
 
 
 def register(subparsers) -> None:
-    from style_transfer.video import (DEFAULT_FIRST_FRAME_STEPS, DEFAULT_STEPS_PER_FRAME,
+    from style_transfer.video.stylizer import (DEFAULT_FIRST_FRAME_STEPS, DEFAULT_STEPS_PER_FRAME,
                                       DEFAULT_TEMPORAL_WEIGHT, LATER_LR_FACTOR)
 
     p = subparsers.add_parser(
@@ -76,9 +76,9 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from style_transfer.images import load_image
-    from style_transfer.optimize import StyleSettings
-    from style_transfer.video_io import VideoReader, check_video_output, parse_size
+    from style_transfer.media.images import load_image
+    from style_transfer.nst.optimizer import StyleSettings
+    from style_transfer.media.video import VideoReader, check_video_output, parse_size
 
     source, style_paths = Path(args.input), [Path(s) for s in args.style]
     controls = controls_from_args(args, n_styles=len(style_paths))
@@ -96,7 +96,7 @@ def run(args) -> int:
                      even=output.suffix.lower() == ".mp4"):
         pass
 
-    from style_transfer.video import stylize_video  # heavy imports only once the input is valid
+    from style_transfer.video.stylizer import stylize_video  # heavy imports only once the input is valid
 
     settings = StyleSettings(lr=args.lr, style_weight=args.style_weight, content_weight=args.content_weight)
     result = stylize_video(

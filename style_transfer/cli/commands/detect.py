@@ -4,9 +4,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from style_transfer.cli_common import positive_int
+from style_transfer.cli.options import positive_int
 from style_transfer.errors import UserInputError
-from style_transfer.images import check_output_path, load_image
+from style_transfer.media.images import check_output_path, load_image
 
 
 def unit_interval(text: str) -> float:
@@ -53,7 +53,7 @@ def run(args) -> int:
 
     from style_transfer.detection.checkpoint import load_detector
     from style_transfer.detection.detect import Detector, draw_detections
-    from style_transfer.images import save_image
+    from style_transfer.media.images import save_image
 
     ssd, prep, _, path = load_detector(args.ssd_weights, classes)
     detector = Detector(ssd, prep, args.score_threshold, args.iou_threshold,

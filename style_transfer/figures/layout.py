@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageOps
 
-from style_transfer import images
-from style_transfer.progress import font
+from style_transfer.media import images
+from style_transfer.media.progress import font
 
 BACKGROUND = (255, 255, 255)
 TEXT = (30, 30, 30)

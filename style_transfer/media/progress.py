@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from style_transfer import images
+from style_transfer.media import images
 
 ANIMATION_EXTENSIONS = {".gif": "GIF", ".mp4": "MP4"}
 

@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image, ImageOps, ImageSequence
 
 from style_transfer.errors import UserInputError
-from style_transfer.images import IMAGE_EXTENSIONS, load_image
+from style_transfer.media.images import IMAGE_EXTENSIONS, load_image
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm")
 ORDERS = ("original", "rows")

@@ -1,0 +1,1 @@
+"""The `style-transfer` command line."""

@@ -1,0 +1,1 @@
+"""Figures: rows, grids and insets, loss plots, montages."""

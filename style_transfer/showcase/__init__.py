@@ -1,0 +1,1 @@
+"""Grids with their result cache, and the backbone comparison."""

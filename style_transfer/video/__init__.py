@@ -1,0 +1,1 @@
+"""Video stylisation: optical flow, the per-frame stylizer, flicker metric, test clips."""

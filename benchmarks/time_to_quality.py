@@ -97,21 +97,17 @@ def step_timing(content: Path, style: Path, steps: int = 10) -> tuple[float, flo
     import numpy as np
     from PIL import Image
 
+    from style_transfer.nst.config import StyleConfig
+    from style_transfer.nst.engine import stylize
     from style_transfer.nst.network import build_feature_extractor
-    from style_transfer.nst.optimizer import StyleSettings, StyleTrainer
 
     c = np.asarray(Image.open(content), np.float32)
     s = np.asarray(Image.open(style), np.float32)
     extractor = build_feature_extractor()
     out = []
     for optimizer in ("lbfgs", "adam"):
-        trainer = StyleTrainer(extractor, StyleSettings(optimizer=optimizer), *c.shape[:2])
-        trainer.set_style(s)
-        trainer.set_content(c)
-        trainer.reset(c)
-        trainer.run(2, progress=False)  # trace and warm up
-        trainer.reset(c)
-        result = trainer.run(steps, progress=False)
+        stylize(c, s, StyleConfig(steps=2, optimizer=optimizer), extractor, progress=False)  # trace, warm up
+        result = stylize(c, s, StyleConfig(steps=steps, optimizer=optimizer), extractor, progress=False)
         out.append(result.seconds / result.steps)
     return out[0], out[1], forward_flops(extractor, *c.shape[:2]) / 1e9
 

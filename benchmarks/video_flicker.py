@@ -37,10 +37,12 @@ def main() -> None:
 
     import tensorflow as tf
 
-    from style_transfer.api import load_feature_extractor
+    from style_transfer.nst.network import default_network
     from style_transfer.video.clips import pan_frames, write_clip
-    from style_transfer.video.stylizer import (DEFAULT_TEMPORAL_WEIGHT, stylize_video, video_warping_error,
-                                      warping_error)
+    from style_transfer.video.defaults import DEFAULT_TEMPORAL_WEIGHT
+    from style_transfer.video.flicker import video_warping_error, warping_error
+    from style_transfer.video.stylizer import stylize_video
+    from style_transfer.media.images import load_image
     from style_transfer.media.video import parse_size
 
     w, h = parse_size(args.size)
@@ -48,7 +50,8 @@ def main() -> None:
     out_dir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="video_flicker."))
     out_dir.mkdir(parents=True, exist_ok=True)
     clip = write_clip(pan_frames(args.image, (w, h), args.frames, dx=args.dx), out_dir / "pan.mp4", fps=12)
-    extractor = load_feature_extractor()
+    extractor = default_network()
+    style = load_image(args.style)
     print(f"clip: {args.frames} frames {w}×{h}, pan {args.dx} px/frame across {Path(args.image).name}; "
           f"style {Path(args.style).name}; {args.steps} steps/frame, first frame {args.first} steps; "
           f"TF threads intra={tf.config.threading.get_intra_op_parallelism_threads()} cpus={os.cpu_count()}")
@@ -58,8 +61,8 @@ def main() -> None:
     def run(name, **kw):
         stylised, source = [], []
         t0 = time.perf_counter()
-        res = stylize_video(clip, args.style, out_dir / f"{name}.mp4", steps_per_frame=args.steps,
-                            first_frame_steps=args.first, extractor=extractor, size=None, progress=False,
+        res = stylize_video(clip, [style], out_dir / f"{name}.mp4", network=extractor, steps_per_frame=args.steps,
+                            first_frame_steps=args.first, size=None, progress=False,
                             on_frame=lambda i, f, s: (source.append(f), stylised.append(s)), **kw)
         wall = time.perf_counter() - t0
         mem, _ = warping_error(stylised, source)

@@ -39,17 +39,17 @@ import numpy as np
 from IPython.display import Image as ShowFile, display
 
 from style_transfer.media.images import load_array, to_pil
-from style_transfer.nst.optimizer import StyleSettings
+from style_transfer.nst.config import StyleConfig
 
-settings = StyleSettings(steps=STEPS)"""),
+config = StyleConfig(steps=STEPS)"""),
     ("md", """## 1. The model: SSD300 → copied, frozen VGG16
 
-`load_feature_extractor` instantiates SSD300, loads its weights (a VOC checkpoint from `ssd_weights/`
+`default_network` instantiates SSD300, loads its weights (a VOC checkpoint from `ssd_weights/`
 when one is there; otherwise SSD300's VGG16 part is initialised from ImageNet, as SSD training
 starts), copies its VGG16 layers into a truncated VGG16 and freezes them."""),
-    ("code", """from style_transfer.api import load_feature_extractor
+    ("code", """from style_transfer.nst.network import default_network
 
-extractor = load_feature_extractor()
+extractor = default_network()
 print(extractor.description)
 print("style layers:  ", ", ".join(extractor.style_layers))
 print("content layers:", ", ".join(extractor.content_layers))
@@ -62,8 +62,8 @@ take the painting's Gram-matrix statistics (conv1_1 … conv2_2). Every few step
 animated GIF with the step number in its corner."""),
     ("code", """from style_transfer.api import stylize_images
 
-result = stylize_images(IMGS / "chelsea.jpg", IMGS / "GreatWave.png", settings, size=SIZE,
-                        extractor=extractor, output=OUT / "chelsea_greatwave.jpg",
+result = stylize_images(IMGS / "chelsea.jpg", IMGS / "GreatWave.png", config, size=SIZE,
+                        network=extractor, output=OUT / "chelsea_greatwave.jpg",
                         progress_gif=OUT / "progress.gif", progress_every=max(1, STEPS // 20))
 print(f"{result.steps} steps in {result.seconds:.1f} s, final loss {result.final_loss:.4g}")
 display(to_pil(result.image))"""),
@@ -73,7 +73,7 @@ display(to_pil(result.image))"""),
 Total, style and content losses per step (weighted as they enter the total), on a log scale."""),
     ("code", """from style_transfer.figures.layout import plot_losses
 
-plot_losses(result.history, OUT / "losses.png", settings, title="chelsea × GreatWave")
+plot_losses(result.history, OUT / "losses.png", config, title="chelsea × GreatWave")
 display(ShowFile(filename=str(OUT / "losses.png")))"""),
     ("md", """## 4. One photo in three styles
 
@@ -86,7 +86,7 @@ from style_transfer.showcase.grid import stylize_grid
 style_files = ["GreatWave.png", "kandinky.png", "gogh_auvert.png"]
 photo = load_array(IMGS / "chelsea.jpg", SIZE)
 paintings = [load_array(IMGS / f, SIZE) for f in style_files]
-cells = stylize_grid([photo], paintings, extractor, settings, cache=ResultCache(OUT / "cache"))
+cells = stylize_grid([photo], paintings, extractor, config, cache=ResultCache(OUT / "cache"))
 grid = grid_figure([photo], paintings, cells, tile=SIZE, labels=True, content_labels=["chelsea"],
                    style_labels=[Path(f).stem for f in style_files])
 grid.save(OUT / "grid.jpg", quality=92)
@@ -104,8 +104,9 @@ display(frames[0])"""),
 A small camera pan across a photo, written to an MP4 and stylised by `stylize_video` in one call:
 the first frame gets the full steps; each later frame starts from the previous stylised frame warped
 by optical flow, with a temporal loss that keeps it steady (see `docs/video.md`)."""),
-    ("code", """from style_transfer.video.stylizer import stylize_video
+    ("code", """from style_transfer.media.images import load_image
 from style_transfer.media.video import VideoWriter
+from style_transfer.video.stylizer import stylize_video
 
 # An 8-frame pan across the astronaut photo, as a real video file.
 wide = load_array(IMGS / "astronaut.jpg", SIZE)
@@ -115,9 +116,9 @@ with VideoWriter(OUT / "pan.mp4", 8.0, (crop_w, h // 2 * 2)) as writer:
     for x in np.linspace(0, w - crop_w, 8).astype(int):
         writer.write(wide[:h // 2 * 2, x:x + crop_w].astype(np.uint8))
 
-video = stylize_video(OUT / "pan.mp4", IMGS / "HokusaiBridge.png", OUT / "clip.gif", settings=settings,
-                      first_frame_steps=STEPS, steps_per_frame=max(1, STEPS // 4), size=None,
-                      inset="content", extractor=extractor, progress=False)
+video = stylize_video(OUT / "pan.mp4", [load_image(IMGS / "HokusaiBridge.png")], OUT / "clip.gif", config,
+                      extractor, first_frame_steps=STEPS, steps_per_frame=max(1, STEPS // 4), size=None,
+                      inset="content", progress=False)
 print(f"{video.frames} frames of {video.size[0]}x{video.size[1]} at {video.fps:g} fps; "
       f"seconds per frame: {', '.join(f'{s:.1f}' for s in video.seconds_per_frame)}")
 display(ShowFile(filename=str(video.path)))"""),
@@ -132,7 +133,7 @@ painting's strokes."""),
 
 content = load_array(IMGS / "chelsea.jpg", SIZE)
 style = load_array(IMGS / "GreatWave.png", SIZE)
-runs = compare_backbones(content, style, settings)
+runs = compare_backbones(content, style, config)
 for run in runs:
     print(f"{run.label}: final loss {run.result.final_loss:.4g} in {run.seconds:.1f} s")
 figure = comparison_figure(content, style, runs)

@@ -10,10 +10,11 @@ import importlib
 
 _LAZY = {
     "stylize_images": "style_transfer.api",
-    "load_feature_extractor": "style_transfer.api",
-    "StyleSettings": "style_transfer.nst.optimizer",
-    "StyleResult": "style_transfer.nst.optimizer",
-    "stylize": "style_transfer.nst.optimizer",
+    "StyleConfig": "style_transfer.nst.config",
+    "make_config": "style_transfer.nst.config",
+    "StyleResult": "style_transfer.nst.engine",
+    "stylize": "style_transfer.nst.engine",
+    "default_network": "style_transfer.nst.network",
     "build_feature_extractor": "style_transfer.nst.network",
     "FeatureExtractor": "style_transfer.nst.network",
 }

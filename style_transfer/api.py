@@ -1,26 +1,11 @@
-"""Python API: a few calls from image files to a stylised image."""
+"""Python API: image files (or arrays) in, a stylised image and the files asked for out."""
 from __future__ import annotations
-
-from functools import lru_cache
 
 import numpy as np
 from PIL import Image
 
-from style_transfer.nst.network import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, FeatureExtractor
-from style_transfer.media import images
-from style_transfer.nst.controls import Controls, finish, make_controls, make_reproducible, prepare
-from style_transfer.media.images import is_path, load_image, resize_longest, save_image
-from style_transfer.nst.optimizer import StyleResult, StyleSettings, stylize
-from style_transfer.media.progress import GifWriter, ProgressWriter  # noqa: F401  (GifWriter re-exported)
-
-
-@lru_cache(maxsize=4)
-def load_feature_extractor(ssd_weights=None, style_layers=DEFAULT_STYLE_LAYERS,
-                           content_layers=DEFAULT_CONTENT_LAYERS, backbone: str = "ssd300") -> FeatureExtractor:
-    """SSD300 → weights → frozen truncated VGG16 feature model (cached per arguments)."""
-    from style_transfer.nst.network import build_feature_extractor
-
-    return build_feature_extractor(ssd_weights, tuple(style_layers), tuple(content_layers), backbone)
+from style_transfer.media.images import is_path, load_image, resize_longest, save_image, side_by_side
+from style_transfer.nst.config import StyleConfig, make_config
 
 
 def _as_array(image, size=None) -> np.ndarray:
@@ -31,66 +16,61 @@ def _as_array(image, size=None) -> np.ndarray:
     return np.asarray(image, np.float32)
 
 
-def stylize_images(content, style, settings: StyleSettings | None = None, *, size: int | None = None,
-                   extractor: FeatureExtractor | None = None, ssd_weights=None, seed: int = 0,
-                   progress: bool = True, output=None, side_by_side=None, progress_gif=None,
-                   progress_mp4=None, progress_every: int = 1, loss_plot=None, return_frames: bool = False,
-                   style_blend=None, style_scale: float = 1.0, preserve_color: str | None = None,
-                   init="content", tv_weight: float | None = None, style_layers=None, content_layers=None,
-                   preset: str | None = None, controls: Controls | None = None,
-                   until_loss: float | None = None) -> StyleResult:
-    """Stylise `content` with `style` (paths, PIL images or H×W×3 arrays, 0–255; `style`
-    may be a list of styles, blended by `style_blend` weights, equal by default).
+def stylize_images(content, style, config: StyleConfig | None = None, *, size: int | None = None,
+                   network=None, ssd_weights=None, progress: bool = True, output=None, side_by_side_path=None,
+                   progress_gif=None, progress_mp4=None, progress_every: int = 1, loss_plot=None,
+                   **settings):
+    """Stylise `content` with `style` (paths, PIL images or H×W×3 arrays, 0–255; `style` may be a
+    list of styles, blended by the `style_blend` weights, equal by default).
 
-    The content (path or PIL image) is resized so its longest side is `size`; the
-    style(s) so their longest side is `style_scale` × the content's. Artistic controls: `preserve_color`
-    ("luminance" or "histogram"), `init` ("content", "noise", "style", a path or an
-    array), `tv_weight`, `style_layers` ("conv1_1:1,conv2_1:0.5" or names),
-    `content_layers`, `preset` ("light", "balanced", "strong"); or pass them all as
-    `controls` (see style_transfer.nst.controls). A `seed` makes the result bit-identical
-    across runs on one machine. Writes the result to `output`, a content | style(s) |
-    result strip to `side_by_side`, the optimisation every `progress_every` steps (step
-    number in a corner) as a GIF to `progress_gif` and/or an MP4 to `progress_mp4`, and
-    the loss curves as a PNG to `loss_plot`, when given. Stops once the loss is ≤ `until_loss`.
-    Returns the StyleResult (final image, loss history, seconds).
+    Settings come as a `config` (style_transfer.nst.config.StyleConfig) or as its fields by keyword
+    (`steps=`, `preset=`, `preserve_color=`, `style_layers="conv1_1:1,conv2_1:0.5"`, `seed=` …). The
+    content (a path or PIL image) is resized so its longest side is `size`. Writes the result to
+    `output`, a content | style(s) | result strip to `side_by_side_path`, the optimisation every
+    `progress_every` steps (step number in a corner) as a GIF and/or MP4, and the loss curves as a PNG
+    to `loss_plot`, when given. Returns the engine's StyleResult (image, history, seconds).
     """
+    from style_transfer.media.progress import ProgressWriter
+    from style_transfer.nst.engine import stylize
+    from style_transfer.nst.network import default_network
+
     styles = list(style) if isinstance(style, (list, tuple)) else [style]
-    if controls is None:
-        controls = make_controls(tv_weight=(settings or StyleSettings()).tv_weight if tv_weight is None
-                                 else tv_weight, preserve_color=preserve_color, style_blend=style_blend,
-                                 style_scale=style_scale, init=init, style_layers=style_layers,
-                                 content_layers=content_layers, preset=preset, seed=seed,
-                                 n_styles=len(styles))
-    settings = controls.settings(settings or StyleSettings())
+    if settings:
+        config = make_config(n_styles=len(styles), **{**(config.__dict__ if config else {}), **settings})
+    config = config or StyleConfig()
     content_arr = _as_array(content, size)
-    prep = prepare(content_arr, styles, controls)
+    style_arrs = [_as_array(s) for s in styles]
+    height, width = content_arr.shape[:2]
+    writers = [ProgressWriter(p, size=(width, height)) for p in (progress_gif, progress_mp4) if p]
+    last_written = 0
 
-    extractor = extractor or load_feature_extractor(ssd_weights)
-    if controls.layers_changed:
-        extractor = extractor.with_layers(controls.style_layers, controls.content_layers)
-    make_reproducible(controls.seed)
-    writers = [ProgressWriter(p) for p in (progress_gif, progress_mp4) if p]
+    def on_step(p) -> None:
+        nonlocal last_written
+        if p.step % progress_every == 0:
+            frame = p.image()
+            for w in writers:
+                w.add(frame, p.step)
+            last_written = p.step
 
-    def on_step(step, frame):
-        frame = finish(frame, content_arr, controls)
+    network = network or default_network(ssd_weights)
+    try:
+        result = stylize(content_arr, style_arrs, config, network, callback=on_step if writers else None,
+                         progress=progress)
+        if writers and last_written != result.steps:
+            for w in writers:
+                w.add(result.image, result.steps)
+    except BaseException:
         for w in writers:
-            w.add(frame, step)
-
-    result = stylize(prep.content, prep.styles, extractor, settings, init=prep.init,
-                     style_blend=controls.style_blend, seed=controls.seed, progress=progress,
-                     on_step=on_step if writers else None,
-                     frame_every=progress_every, return_frames=return_frames, until_loss=until_loss)
-    result.image = finish(result.image, content_arr, controls)
-    if result.frames:
-        result.frames = [finish(f, content_arr, controls) for f in result.frames]
-    if output:
-        save_image(result.image, output)
-    if side_by_side:
-        save_image(images.side_by_side([content_arr, *prep.shown_styles, result.image]), side_by_side)
+            w.abort()
+        raise
     for w in writers:
         w.close()
+    if output:
+        save_image(result.image, output)
+    if side_by_side_path:
+        save_image(side_by_side([content_arr, *result.shown_styles, result.image]), side_by_side_path)
     if loss_plot:
         from style_transfer.figures.layout import plot_losses
 
-        plot_losses(result.history, loss_plot, settings)
+        plot_losses(result.history, loss_plot, config)
     return result

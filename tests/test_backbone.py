@@ -34,28 +34,31 @@ def test_default_backbone_is_imagenet(ssd_and_vgg):
 
 
 def test_output_names_and_shapes_300(extractor):
-    assert extractor.output_names == ("conv1_1", "conv1_2", "pool1", "conv2_1", "conv2_2", "conv5_2")
-    style, content = extractor(np.zeros((1, 300, 300, 3), np.float32))
-    shapes = [tuple(t.shape[1:]) for t in style + content]
+    assert extractor.style_layers + extractor.content_layers == (
+        "conv1_1", "conv1_2", "pool1", "conv2_1", "conv2_2", "conv5_2")
+    feats = extractor.features(np.zeros((1, 300, 300, 3), np.float32))
+    shapes = [tuple(feats[n].shape[1:]) for n in extractor.style_layers + extractor.content_layers]
     assert shapes == [(300, 300, 64), (300, 300, 64), (150, 150, 64), (150, 150, 128), (150, 150, 128),
                       (19, 19, 512)]
     assert extractor.model.trainable_weights == []
 
 
 def test_output_shapes_non_square(extractor):
-    style, content = extractor(np.zeros((1, 200, 320, 3), np.float32))
-    assert tuple(style[0].shape) == (1, 200, 320, 64)
-    assert tuple(style[2].shape) == (1, 100, 160, 64)
-    assert tuple(content[0].shape) == (1, 13, 20, 512)
+    feats = extractor.features(np.zeros((1, 200, 320, 3), np.float32))
+    assert tuple(feats["conv1_1"].shape) == (1, 200, 320, 64)
+    assert tuple(feats["pool1"].shape) == (1, 100, 160, 64)
+    assert tuple(feats["conv5_2"].shape) == (1, 13, 20, 512)
 
 
 def test_shapes_without_running_and_targets_alone(extractor):
-    """output_shapes matches a real run; style_features / content_features equal the full call's parts."""
+    """output_shapes matches a real run; style_features equal the full call's style layers."""
     x = np.random.RandomState(0).uniform(0, 255, (1, 61, 97, 3)).astype(np.float32)
-    style, content = extractor(x)
-    assert extractor.output_shapes(61, 97) == ([tuple(t.shape) for t in style], [tuple(t.shape) for t in content])
-    for a, b in zip(style + content, extractor.style_features(x) + extractor.content_features(x)):
-        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    feats = extractor.features(x)
+    assert extractor.output_shapes(61, 97) == {n: tuple(t.shape) for n, t in feats.items()}
+    style = extractor.style_features(x)
+    assert list(style) == list(extractor.style_layers)
+    for n in extractor.style_layers:
+        np.testing.assert_array_equal(feats[n].numpy(), style[n].numpy())
 
 
 def test_frozen_convs_input_gradient_equals_tensorflows(extractor, monkeypatch):
@@ -68,8 +71,7 @@ def test_frozen_convs_input_gradient_equals_tensorflows(extractor, monkeypatch):
     def gradient():
         with tf.GradientTape() as tape:
             tape.watch(x)
-            style, content = extractor(x)
-            loss = tf.add_n([tf.reduce_mean(tf.square(f)) for f in style + content])
+            loss = tf.add_n([tf.reduce_mean(tf.square(f)) for f in extractor.features(x).values()])
         return tape.gradient(loss, x).numpy()
 
     import models.vgg16 as vgg16_module
@@ -95,10 +97,28 @@ def test_frozen_convs_input_gradient_equals_tensorflows(extractor, monkeypatch):
 
 def test_layers_by_name(extractor):
     other = extractor.with_layers(["conv3_1", "conv4_1"], ["conv4_2"])
-    style, content = other(np.zeros((1, 64, 64, 3), np.float32))
-    assert [tuple(t.shape[1:]) for t in style + content] == [(16, 16, 256), (8, 8, 512), (8, 8, 512)]
+    feats = other.features(np.zeros((1, 64, 64, 3), np.float32))
+    assert [(n, tuple(t.shape[1:])) for n, t in feats.items()] == [
+        ("conv3_1", (16, 16, 256)), ("conv4_1", (8, 8, 512)), ("conv4_2", (8, 8, 512))]
+    assert extractor.with_layers(["conv3_1", "conv4_1"], ["conv4_2"]) is other  # built once per choice
     with pytest.raises(UserInputError, match="unknown style layer 'conv9_9'"):
         extractor.with_layers(["conv9_9"])
+
+
+def test_content_features_are_conv5_2s_activation(extractor):
+    """The content layer's features equal conv5_2's output computed layer by layer, independently of
+    the tapped model (same shape as conv5_1's and conv5_3's, so compare values, not names)."""
+    x = np.random.RandomState(2).uniform(0, 255, (1, 48, 64, 3)).astype(np.float32)
+    h = np.asarray(B.CAFFE.apply(x))
+    for layer in extractor.vgg.layers[1:]:
+        h = layer(h)
+        if layer.name == "conv5_2":
+            break
+    content = extractor.features(x)["conv5_2"].numpy()
+    assert extractor.content_layers == ("conv5_2",)
+    np.testing.assert_allclose(content, np.asarray(h), rtol=1e-4, atol=1e-3)
+    for other in ("conv5_1", "conv5_3"):
+        assert not np.allclose(content, extractor.with_layers(content_layers=[other]).features(x)[other].numpy())
 
 
 def test_caffe_preprocessing(extractor):

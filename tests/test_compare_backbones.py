@@ -7,7 +7,7 @@ from paths import IMGS
 from models import SSD300
 from style_transfer.nst import network as B
 from style_transfer.showcase.compare import compare_backbones, comparison_extractors, comparison_figure
-from style_transfer.nst.optimizer import StyleSettings
+from style_transfer.nst.config import StyleConfig
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def test_with_checkpoint_a_uses_its_weights(tmp_path):
 
 
 def test_compare_runs_and_figure(no_checkpoint_extractors, content_small, style_small, tmp_path):
-    runs = compare_backbones(content_small, style_small, StyleSettings(steps=2), progress=False,
+    runs = compare_backbones(content_small, style_small, StyleConfig(steps=2), progress=False,
                              extractors=no_checkpoint_extractors)
     assert [r.backbone for r in runs] == ["ssd300", "imagenet", "random"]
     for r in runs:

@@ -1,4 +1,6 @@
 """Artistic controls: TV, colour preservation, blends, style scale, init, layers, presets, seed, bad values."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -7,11 +9,11 @@ from PIL import Image
 from paths import IMGS
 from style_transfer.nst import color
 from style_transfer.api import stylize_images
-from style_transfer.nst.controls import (Controls, initial_image, make_controls, parse_blend, parse_layer_spec,
-                                     scale_style, split_style_group)
 from style_transfer.errors import UserInputError
+from style_transfer.nst.config import StyleConfig, make_config, parse_blend, parse_layer_spec
+from style_transfer.nst.engine import compiled
 from style_transfer.nst.losses import total_variation
-from style_transfer.nst.optimizer import StyleSettings, style_targets
+from style_transfer.nst.prepare import initial_image, scale_style
 
 CONTENT, STYLE, STYLE2 = IMGS / "chelsea.jpg", IMGS / "GreatWave.png", IMGS / "kandinky.png"
 
@@ -28,8 +30,7 @@ def style_small(style_small):
 
 
 def _run(content, style, extractor, steps=8, **kw):
-    return stylize_images(content, style, StyleSettings(steps=steps, optimizer="adam"), extractor=extractor,
-                          progress=False, **kw)
+    return stylize_images(content, style, network=extractor, progress=False, steps=steps, optimizer="adam", **kw)
 
 
 def _chroma_error(a, b) -> float:
@@ -91,25 +92,31 @@ def test_blend_parsing():
         parse_blend("1,-1", 2)
     with pytest.raises(UserInputError, match="above 0"):
         parse_blend("0,0", 2)
-    assert split_style_group("A.jpg+B.jpg") == ["A.jpg", "B.jpg"]
+    from style_transfer.cli.commands.grid import blend_columns
+
+    assert blend_columns(["A.jpg+B.jpg", "C.jpg"]) == [[Path("A.jpg"), Path("B.jpg")], [Path("C.jpg")]]
+    with pytest.raises(UserInputError, match="empty style name"):
+        blend_columns(["A.jpg+"])
 
 
 def test_presets_change_the_content_style_balance():
-    base = StyleSettings(content_weight=1e-2, style_weight=2.0)
-    light = make_controls(preset="light").settings(base)
-    strong = make_controls(preset="strong").settings(base)
-    balanced = make_controls(preset="balanced").settings(base)
+    base = dict(content_weight=1e-2, style_weight=2.0)
+    notes = []
+    light = make_config(preset="light", notes=notes, **base)
+    strong = make_config(preset="strong", **base)
+    balanced = make_config(preset="balanced", **base)
     assert light.content_weight / light.style_weight > balanced.content_weight / balanced.style_weight
     assert strong.content_weight / strong.style_weight < balanced.content_weight / balanced.style_weight
-    assert make_controls().settings(base) == base  # no controls: settings unchanged
-    with_layers = make_controls(style_layers="conv1_1:1,conv2_1:0.5", tv_weight=3.0).settings(base)
+    assert notes == ["--preset light sets the content weight to 200 (instead of the 0.01 given)"]
+    assert make_config(**base) == StyleConfig(**base)  # no controls: settings unchanged
+    with_layers = make_config(style_layers="conv1_1:1,conv2_1:0.5", tv_weight=3.0, **base)
     assert with_layers.style_layer_weights == (1.0, 0.5) and with_layers.tv_weight == 3.0
 
 
 def test_presets_move_the_result_between_photo_and_painting(content_small, style_small, extractor):
     """light stays closest to the photo (lowest content loss); the others take more of the style."""
-    runs = {p: stylize_images(content_small, style_small, StyleSettings(steps=15), extractor=extractor,
-                              progress=False, preset=p) for p in ("light", "balanced", "strong")}  # L-BFGS
+    runs = {p: stylize_images(content_small, style_small, network=extractor, progress=False, steps=15, preset=p)
+            for p in ("light", "balanced", "strong")}  # L-BFGS
     content_loss = {p: r.history["content"][-1] for p, r in runs.items()}
     style_loss = {p: r.history["style"][-1] for p, r in runs.items()}
     assert content_loss["light"] < content_loss["balanced"] < content_loss["strong"]
@@ -126,7 +133,7 @@ def test_init_images(content_small, style_small):
     assert a.shape == content_small.shape and 0 <= a.min() and a.max() <= 255 and a.std() > 20
     s = initial_image("style", content_small, [style_small])
     assert s.shape[:2] == hw and abs(s.mean() - style_small.mean()) < 10  # cover-cropped, not stretched
-    p = initial_image(str(STYLE2), content_small)
+    p = initial_image(Image.open(STYLE2), content_small)
     assert p.shape == content_small.shape
 
 
@@ -154,7 +161,7 @@ def test_histogram_preservation_runs_and_stays_closer_to_content_colours(extract
 
 
 def test_blend_one_zero_equals_first_style(extractor, content_small, style_small):
-    style2 = np.asarray(scale_style(str(STYLE2), content_small.shape[:2]), np.float32)
+    style2 = np.asarray(scale_style(Image.open(STYLE2), content_small.shape[:2]), np.float32)
     single = _run(content_small, style_small, extractor, steps=4)
     blend = _run(content_small, [style_small, style2], extractor, steps=4, style_blend="1,0")
     assert np.array_equal(single.image, blend.image)
@@ -164,9 +171,13 @@ def test_blend_one_zero_equals_first_style(extractor, content_small, style_small
 
 def test_style_scale_changes_style_gram_targets(extractor, content_small):
     hw = content_small.shape[:2]
-    full, half = scale_style(str(STYLE), hw, 1.0), scale_style(str(STYLE), hw, 0.5)
+    full, half = scale_style(Image.open(STYLE), hw, 1.0), scale_style(Image.open(STYLE), hw, 0.5)
     assert max(full.shape[:2]) == max(hw) and max(half.shape[:2]) == round(0.5 * max(hw))
-    g_full, g_half = style_targets(extractor, full), style_targets(extractor, half)
+    loss, _ = compiled(extractor, StyleConfig(), *hw)
+    loss.set_style(full)
+    g_full = [g.numpy() for g in loss.target_grams.values()]
+    loss.set_style(half)
+    g_half = [g.numpy() for g in loss.target_grams.values()]
     for a, b in zip(g_full, g_half):
         assert a.shape == b.shape
         assert float(tf.reduce_mean(tf.abs(a - b))) > 0.05 * float(tf.reduce_mean(tf.abs(a)))
@@ -189,10 +200,9 @@ def test_style_layers_and_weights_used(extractor, content_small, style_small):
     assert np.allclose(only_first.history["style"], first_layer.history["style"], rtol=1e-5)
 
 
-def test_controls_object_passes_through(extractor, content_small, style_small):
-    ctl = Controls(init="noise", seed=3)
-    a = stylize_images(content_small, style_small, StyleSettings(steps=2, optimizer="adam"), extractor=extractor,
-                       progress=False, controls=ctl)
+def test_config_object_passes_through(extractor, content_small, style_small):
+    config = StyleConfig(steps=2, optimizer="adam", init="noise", seed=3)
+    a = stylize_images(content_small, style_small, config, network=extractor, progress=False)
     b = _run(content_small, style_small, extractor, steps=2, init="noise", seed=3)
     assert np.array_equal(a.image, b.image)
 

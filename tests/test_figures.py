@@ -72,9 +72,9 @@ def test_loss_plot_is_a_valid_png(tmp_path):
     history = {"total": list(np.geomspace(1e6, 1e3, n)), "style": list(np.geomspace(1e6, 1e3, n)),
                "content": [0.0] + list(np.linspace(1e4, 2e4, n - 1)), "tv": list(np.linspace(50, 10, n)),
                "temporal": [0.0] * n}
-    from style_transfer.nst.optimizer import StyleSettings
+    from style_transfer.nst.config import StyleConfig
 
-    out = plot_losses(history, tmp_path / "loss.png", StyleSettings(tv_weight=0.5))
+    out = plot_losses(history, tmp_path / "loss.png", StyleConfig(tv_weight=0.5))
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with Image.open(out) as img:
         img.verify()

@@ -7,21 +7,20 @@ from paths import IMGS
 from style_transfer.showcase import grid
 from style_transfer.showcase.cache import ResultCache
 from style_transfer.figures.layout import grid_layout
-from style_transfer.nst.optimizer import StyleSettings
+from style_transfer.nst.config import StyleConfig, make_config
 
 
 @pytest.fixture
 def calls(monkeypatch):
     """Counts optimiser runs (one per computed grid cell)."""
     seen = []
-    real = grid.stylize_cell
+    real = grid.stylize
 
-    def spy(trainer, content, style, settings, **kw):
-        styles = style if isinstance(style, list) else [style]
+    def spy(content, styles, config, network, **kw):
         seen.append((content.shape, float(np.mean([np.mean(s) for s in styles]))))
-        return real(trainer, content, style, settings, **kw)
+        return real(content, styles, config, network, **kw)
 
-    monkeypatch.setattr(grid, "stylize_cell", spy)
+    monkeypatch.setattr(grid, "stylize", spy)
     return seen
 
 
@@ -34,7 +33,7 @@ def _load(name, size=64):
 def test_cache_hit_skips_computation(extractor, tmp_path, calls):
     contents = [_load("chelsea.jpg"), _load("astronaut.jpg")]
     styles = [_load("GreatWave.png"), _load("kandinky.png")]
-    settings = StyleSettings(steps=2)
+    settings = StyleConfig(steps=2)
     cache = ResultCache(tmp_path / "cache")
     first = grid.stylize_grid(contents, styles, extractor, settings, cache=cache, progress=False)
     assert len(calls) == 4
@@ -51,13 +50,13 @@ def test_cache_hit_skips_computation(extractor, tmp_path, calls):
             np.testing.assert_array_equal(second[i][j], first[i][j])
 
     calls.clear()
-    grid.stylize_grid(contents, more, extractor, StyleSettings(steps=3), cache=cache, progress=False)
+    grid.stylize_grid(contents, more, extractor, StyleConfig(steps=3), cache=cache, progress=False)
     assert len(calls) == 6  # other settings: a different key for every cell
 
 
 def test_without_cache_every_cell_is_computed(extractor, calls):
     grid.stylize_grid([_load("chelsea.jpg", 48)], [_load("GreatWave.png", 48)] * 2, extractor,
-                      StyleSettings(steps=1), cache=None, progress=False)
+                      StyleConfig(steps=1), cache=None, progress=False)
     assert len(calls) == 2
 
 
@@ -76,21 +75,20 @@ def test_blend_column_and_controls(extractor, tmp_path, calls):
     """A column A+B blends the styles' Gram matrices: weights 1,0 give exactly the column of A alone;
     controls reach every cell (luminance mode keeps the content's chroma) and are part of the cache key."""
     from style_transfer.nst import color
-    from style_transfer.nst.controls import make_controls
 
     content, a, b = _load("chelsea.jpg", 48), _load("GreatWave.png", 48), _load("kandinky.png", 48)
-    settings = StyleSettings(steps=3, optimizer="adam")
+    settings = StyleConfig(steps=3, optimizer="adam")
     one = grid.stylize_grid([content], [a], extractor, settings, progress=False)
-    blended = grid.stylize_grid([content], [[a, b]], extractor, settings, progress=False,
-                                controls=make_controls(style_blend="1,0", n_styles=2))
+    blended = grid.stylize_grid([content], [[a, b]], extractor, settings.replace(style_blend=(1.0, 0.0)),
+                                progress=False)
     np.testing.assert_array_equal(one[0][0], blended[0][0])
     even = grid.stylize_grid([content], [[a, b]], extractor, settings, progress=False)
     assert np.abs(even[0][0].astype(float) - one[0][0]).mean() > 1
 
     cache = ResultCache(tmp_path / "cache")
-    lum = make_controls(preserve_color="luminance")
+    lum = make_config(steps=3, optimizer="adam", preserve_color="luminance")
     plain = grid.stylize_grid([content], [a], extractor, settings, cache=cache, progress=False)
-    kept = grid.stylize_grid([content], [a], extractor, settings, cache=cache, progress=False, controls=lum)
+    kept = grid.stylize_grid([content], [a], extractor, lum, cache=cache, progress=False)
     chroma = lambda img: color.rgb_to_ycbcr(np.asarray(img, np.float32))[..., 1:]  # noqa: E731
     assert np.abs(chroma(kept[0][0]) - chroma(content)).mean() < np.abs(chroma(plain[0][0]) - chroma(content)).mean()
     assert len(calls) == 5  # the luminance grid is not served the plain grid's cached cell

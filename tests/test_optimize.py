@@ -1,13 +1,14 @@
-"""The trainer: loss goes down, image stays in range, history, frames, failures."""
+"""The engine and its optimiser: loss goes down, image stays in range, history, callback, failures."""
 import numpy as np
 import pytest
 
 from style_transfer.errors import NonFiniteLossError
-from style_transfer.nst.optimizer import StyleSettings, stylize
+from style_transfer.nst.config import StyleConfig
+from style_transfer.nst.engine import compiled, stylize
 
 
 def test_20_steps_lower_loss_and_keep_range(extractor, content_small, style_small):
-    r = stylize(content_small, style_small, extractor, StyleSettings(steps=20), progress=False)
+    r = stylize(content_small, style_small, StyleConfig(steps=20), extractor, progress=False)
     assert r.steps == 20
     assert r.history["total"][-1] < 0.5 * r.history["total"][0]
     assert r.image.dtype == np.uint8 and r.image.shape == content_small.shape
@@ -18,77 +19,95 @@ def test_20_steps_lower_loss_and_keep_range(extractor, content_small, style_smal
     assert not np.array_equal(r.image, content_small.astype(np.uint8))
 
 
-def test_image_clipped_every_step(extractor, content_small, style_small):
+def test_callback_reports_every_step_with_losses_and_image(extractor, content_small, style_small):
     seen = []
-    r = stylize(content_small, style_small, extractor, StyleSettings(steps=4, lr=200.0, optimizer="adam"),
-                progress=False,
-                on_step=lambda i, img: seen.append((i, img.min(), img.max())), return_frames=True)
+    r = stylize(content_small, style_small, StyleConfig(steps=4, lr=200.0, optimizer="adam"), extractor,
+                progress=False, callback=lambda p: seen.append((p.step, p.losses, p.image())))
     assert [s[0] for s in seen] == [1, 2, 3, 4]
-    assert len(r.frames) == 4
-    # with a huge learning rate many pixels hit the bounds, and none leave them
-    assert min(s[1] for s in seen) == 0 and max(s[2] for s in seen) == 255
+    assert [s[1]["total"] for s in seen] == r.history["total"]
+    assert all(s[2].dtype == np.uint8 and s[2].shape == content_small.shape for s in seen)
+    np.testing.assert_array_equal(seen[-1][2], r.image)
+
+
+def test_adam_keeps_the_image_variable_in_the_box(extractor, content_small, style_small):
+    """The float image itself (not a rounded copy) stays in [0, 255] after huge Adam steps."""
+    h, w = content_small.shape[:2]
+    config = StyleConfig(optimizer="adam", lr=200.0)
+    loss, optimizer = compiled(extractor, config, h, w)
+    loss.set_style(style_small)
+    loss.set_content(content_small)
+    image = optimizer.run(content_small, 4, lambda i, values: False)
+    assert image.dtype == np.float32
+    assert image.min() == 0.0 and image.max() == 255.0  # pixels pushed to both bounds, none beyond
+
+
+def test_lbfgs_is_given_the_0_255_box(extractor, content_small, style_small, monkeypatch):
+    from style_transfer.nst import optimizer as opt
+
+    calls = []
+    real = opt.minimize_box
+
+    def spy(fun, x0, lower, upper, *args, **kwargs):
+        calls.append((lower, upper))
+        return real(fun, x0, lower, upper, *args, **kwargs)
+
+    monkeypatch.setattr(opt, "minimize_box", spy)
+    stylize(content_small, style_small, StyleConfig(steps=2), extractor, progress=False)
+    assert calls == [(0.0, 255.0)]
 
 
 def test_starts_from_content(extractor, content_small, style_small):
-    r = stylize(content_small, style_small, extractor, StyleSettings(steps=1, lr=1e-6), progress=False)
+    r = stylize(content_small, style_small, StyleConfig(steps=1, lr=1e-6, optimizer="adam"), extractor,
+                progress=False)
     assert np.abs(r.image.astype(float) - content_small).max() <= 1.0
 
 
 def test_non_finite_loss_stops(extractor, content_small, style_small):
     with pytest.raises(NonFiniteLossError, match="non-finite"):
-        stylize(content_small, style_small, extractor, StyleSettings(steps=3, style_weight=float("inf")),
+        stylize(content_small, style_small, StyleConfig(steps=3, style_weight=float("inf")), extractor,
                 progress=False)
 
 
-def test_trainer_reuses_compiled_step_and_resets(extractor, content_small, style_small):
-    from style_transfer.nst.optimizer import StyleTrainer
-
-    h, w = content_small.shape[:2]
-    trainer = StyleTrainer(extractor, StyleSettings(steps=3, optimizer="adam"), h, w)
-    trainer.set_style(style_small)
-    trainer.set_content(content_small)
-    trainer.reset(content_small)
-    first = trainer.run(3, progress=False)
-    trainer.reset(content_small)
-    again = trainer.run(3, progress=False)
+def test_compiled_step_is_reused_across_runs(extractor, content_small, style_small):
+    config = StyleConfig(steps=3, optimizer="adam")
+    first = stylize(content_small, style_small, config, extractor, progress=False)
+    again = stylize(content_small, style_small, config, extractor, progress=False)
     np.testing.assert_allclose(first.history["total"], again.history["total"], rtol=1e-4)
-    assert trainer._step.experimental_get_tracing_count() == 1
+    _, optimizer = compiled(extractor, config, *content_small.shape[:2])
+    assert optimizer._adam_step.experimental_get_tracing_count() == 1
 
 
 def test_temporal_term_pulls_towards_target(extractor, content_small, style_small):
-    from style_transfer.nst.optimizer import StyleTrainer
-
     h, w = content_small.shape[:2]
-    trainer = StyleTrainer(extractor, StyleSettings(style_weight=0.0, content_weight=0.0, temporal_weight=1.0,
-                                                    optimizer="adam"), h, w)
-    trainer.set_style(style_small)
-    trainer.set_content(content_small)
-    target = np.full_like(content_small, 128.0)
-    trainer.set_temporal(target, np.ones((h, w)))
-    trainer.reset(content_small)
-    r = trainer.run(10, progress=False)
-    assert r.history["temporal"][-1] < 0.1 * r.history["temporal"][0]
+    loss, optimizer = compiled(extractor, StyleConfig(style_weight=0.0, content_weight=0.0, temporal_weight=1.0,
+                                                      optimizer="adam"), h, w)
+    loss.set_style(style_small)
+    loss.set_content(content_small)
+    loss.set_temporal(np.full_like(content_small, 128.0), np.ones((h, w)))
+    history = []
+    optimizer.run(content_small, 10, lambda i, values: history.append(values["temporal"]))
+    assert history[-1] < 0.1 * history[0]
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
 def test_until_loss_stops_early(extractor, content_small, style_small, optimizer):
-    settings = StyleSettings(steps=12, optimizer=optimizer)
-    full = stylize(content_small, style_small, extractor, settings, progress=False)
+    config = StyleConfig(steps=12, optimizer=optimizer)
+    full = stylize(content_small, style_small, config, extractor, progress=False)
     threshold = full.history["total"][6]
     expected_steps = next(i + 1 for i, v in enumerate(full.history["total"]) if v <= threshold)
-    r = stylize(content_small, style_small, extractor, settings, progress=False, until_loss=threshold)
+    r = stylize(content_small, style_small, config.replace(until_loss=threshold), extractor, progress=False)
     assert r.steps == expected_steps <= 7
     assert r.final_loss <= threshold
 
 
 def test_lbfgs_and_multiscale_beat_adam_at_equal_evaluations(extractor, content_small, style_small):
     n = 24
-    adam = stylize(content_small, style_small, extractor, StyleSettings(steps=n, optimizer="adam", lr=15.0),
+    adam = stylize(content_small, style_small, StyleConfig(steps=n, optimizer="adam", lr=15.0), extractor,
                    progress=False)
-    lbfgs = stylize(content_small, style_small, extractor, StyleSettings(steps=n, optimizer="lbfgs"),
+    lbfgs = stylize(content_small, style_small, StyleConfig(steps=n, optimizer="lbfgs"), extractor,
                     progress=False)
-    multi = stylize(content_small, style_small, extractor,
-                    StyleSettings(steps=n // 2, optimizer="lbfgs", scales=((0.5, n // 2), (1.0, None))),
+    multi = stylize(content_small, style_small,
+                    StyleConfig(steps=n // 2, optimizer="lbfgs", scales=((0.5, n // 2), (1.0, None))), extractor,
                     progress=False)
     assert adam.steps == lbfgs.steps == multi.steps == n
     # the same number of loss evaluations (half of multi-scale's at ¼ of the pixels), lower full-size loss
@@ -96,26 +115,17 @@ def test_lbfgs_and_multiscale_beat_adam_at_equal_evaluations(extractor, content_
     assert multi.final_loss < adam.final_loss
     assert multi.final_loss < multi.history["total"][n // 2]  # the full-size stage improves on the upsampled start
     assert multi.image.shape == content_small.shape
-    assert 0 <= lbfgs.image.min() and lbfgs.image.max() <= 255
 
 
 def test_scale_plan():
-    from style_transfer.nst.optimizer import scale_plan
-
-    plan = scale_plan(StyleSettings(steps=7, scales=((0.25, 30), (0.5, None), (1.0, None))), 200, 300)
+    plan = StyleConfig(steps=7, scales=((0.25, 30), (0.5, None), (1.0, None))).scale_plan(200, 300)
     assert plan == [(50, 75, 30), (100, 150, 7), (200, 300, 7)]
 
 
 def test_large_images_default_to_coarse_to_fine():
-    import argparse
-
-    from style_transfer.cli.options import add_style_options, settings_from_args
-
-    parser = argparse.ArgumentParser()
-    add_style_options(parser)
-    assert settings_from_args(parser.parse_args(["--size", "300"])).scales == ((1.0, None),)
-    assert settings_from_args(parser.parse_args(["--size", "512"])).scales == ((1.0, None),)
-    assert settings_from_args(parser.parse_args(["--size", "1024", "--steps", "40"])).scales == \
-        ((0.25, 40), (0.5, 20), (1.0, 10))
-    given = settings_from_args(parser.parse_args(["--size", "1024", "--scales", "0.5:10,1"]))
-    assert given.scales == ((0.5, 10), (1.0, None))  # an explicit plan is kept
+    config = StyleConfig(steps=40)
+    assert config.scale_plan(200, 300) == [(200, 300, 40)]
+    assert config.scale_plan(341, 512) == [(341, 512, 40)]
+    assert config.scale_plan(681, 1024) == [(170, 256, 40), (340, 512, 20), (681, 1024, 10)]
+    given = config.replace(scales=((0.5, 10), (1.0, None)))
+    assert given.scale_plan(681, 1024) == [(340, 512, 10), (681, 1024, 40)]  # an explicit plan is kept

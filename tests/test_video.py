@@ -14,6 +14,7 @@ from paths import IMGS
 from style_transfer.video.clips import pan_frames, write_clip, zoom_frames
 from style_transfer.errors import UserInputError
 from style_transfer.video.flow import flow, occlusion_mask, warp, warp_with_mask
+from style_transfer.media.images import load_image
 from style_transfer.media.video import VideoReader, VideoWriter, read_video
 
 PAINTING = IMGS / "renoir-moulin_de_la_galette.png"
@@ -124,7 +125,7 @@ def _stylise(extractor, clip, out, **kw):
     from style_transfer.video.stylizer import stylize_video
 
     seen = []
-    result = stylize_video(clip, STYLE, out, extractor=extractor, progress=False,
+    result = stylize_video(clip, [load_image(STYLE)], out, network=extractor, progress=False,
                            on_frame=lambda i, f, s: seen.append((f, s)), **kw)
     return result, seen
 
@@ -142,7 +143,7 @@ def test_output_frames_and_size_follow_request(extractor, pan_clip, tmp_path):
 
 
 def test_coherent_mode_flickers_less_than_independent(extractor, pan_clip, tmp_path):
-    from style_transfer.video.stylizer import video_warping_error, warping_error
+    from style_transfer.video.flicker import video_warping_error, warping_error
 
     errors = {}
     for name, independent in (("independent", True), ("coherent", False)):
@@ -161,14 +162,14 @@ def test_coherent_mode_flickers_less_than_independent(extractor, pan_clip, tmp_p
 def test_artistic_controls_apply_to_every_frame(extractor, pan_clip, tmp_path):
     """Blend 1,0 of two styles is the first style alone; luminance mode keeps each frame's chroma."""
     from style_transfer.nst import color
-    from style_transfer.nst.controls import make_controls
+    from style_transfer.nst.config import make_config
     from style_transfer.video.stylizer import stylize_video
 
     def run(name, style, **controls):
         seen = []
-        stylize_video(pan_clip, style, tmp_path / f"{name}.gif", extractor=extractor, progress=False, end=3,
-                      steps_per_frame=2, first_frame_steps=4, size=64,
-                      controls=make_controls(n_styles=len(style) if isinstance(style, list) else 1, **controls),
+        styles = [load_image(s) for s in (style if isinstance(style, list) else [style])]
+        stylize_video(pan_clip, styles, tmp_path / f"{name}.gif", make_config(n_styles=len(styles), **controls),
+                      extractor, progress=False, end=3, steps_per_frame=2, first_frame_steps=4, size=64,
                       on_frame=lambda i, f, s: seen.append((f, s)))
         return seen
 

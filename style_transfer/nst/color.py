@@ -87,9 +87,6 @@ def match_color_histogram(style, content, eps: float = 1e-2) -> np.ndarray:
     return np.clip(matched, 0, 255).reshape(np.shape(style)).astype(np.float32)
 
 
-PRESERVE_COLOR_MODES = ("luminance", "histogram")
-
-
 def working_content(content, mode: str | None) -> np.ndarray:
     """What the optimiser sees as the content: the content itself, or its luminance in luminance mode."""
     content = np.asarray(content, np.float32)

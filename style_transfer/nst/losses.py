@@ -5,6 +5,7 @@ content loss = 0.5 · Σ (F_out − F_content)²; total = α·style + β·conten
 """
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 
 
@@ -63,3 +64,80 @@ def content_loss(outputs, targets) -> tf.Tensor:
 def total_variation(image: tf.Tensor) -> tf.Tensor:
     """Total variation of a (batch, H, W, C) image, summed over the batch."""
     return tf.reduce_sum(tf.image.total_variation(image))
+
+
+def temporal_loss(image: tf.Tensor, target: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
+    """Mean over pixels and channels of mask·(image − target)² (Ruder et al.'s short-term term)."""
+    return tf.reduce_sum(mask * tf.square(image - target)) / tf.cast(tf.size(image), image.dtype)
+
+
+TERMS = ("style", "content", "tv", "temporal")
+
+
+class StyleLoss:
+    """The weighted objective for one image shape; it owns its targets.
+
+    Targets live in variables (Gram matrices per style layer, features per content layer, the
+    temporal target and mask), so a compiled step serves every image of this shape: setting new
+    targets does not retrace. Calling it returns the named terms and the weighted total; terms whose
+    weight is 0 are not computed.
+    """
+
+    def __init__(self, network, config, height: int, width: int):
+        self.network, self.shape = network, (1, height, width, 3)
+        self.weights = {"style": config.style_weight, "content": config.content_weight,
+                        "tv": config.tv_weight, "temporal": config.temporal_weight}
+        layer_weights = config.style_layer_weights
+        if layer_weights is not None and len(layer_weights) != len(network.style_layers):
+            raise ValueError("style_layer_weights needs one weight per style layer")
+        self.layer_weights = [float(w) for w in layer_weights] if layer_weights is not None else None
+        shapes = network.output_shapes(height, width)
+        self.target_grams = {n: tf.Variable(tf.zeros((1, shapes[n][-1], shapes[n][-1])), trainable=False)
+                             for n in network.style_layers}
+        self.target_content = {n: tf.Variable(tf.zeros(shapes[n]), trainable=False) for n in network.content_layers}
+        self.temporal_target = tf.Variable(tf.zeros(self.shape), trainable=False)
+        self.temporal_mask = tf.Variable(tf.zeros(self.shape[:3] + (1,)), trainable=False)
+
+    def set_style(self, styles, blend=None) -> None:
+        """Style target: the Gram matrices of one style image (H×W×3, 0–255), or a weighted blend of several."""
+        styles = list(styles) if isinstance(styles, (list, tuple)) else [styles]
+        blend = list(blend) if blend is not None else [1.0] * len(styles)
+        total = float(sum(blend))
+        grams = {}
+        for img, w in zip(styles, blend):
+            feats = self.network.style_features(tf.convert_to_tensor(np.asarray(img, np.float32)[None]))
+            for n in self.network.style_layers:
+                g = gram_matrix(feats[n]) * (w / total)
+                grams[n] = g if n not in grams else grams[n] + g
+        for n, var in self.target_grams.items():
+            var.assign(grams[n])
+
+    def set_content(self, content) -> None:
+        """Content target: the content layers' features of `content` (H×W×3, 0–255)."""
+        feats = self.network.features(tf.convert_to_tensor(np.asarray(content, np.float32)[None]))
+        for n, var in self.target_content.items():
+            var.assign(feats[n])
+
+    def set_temporal(self, target, mask) -> None:
+        """Temporal target (H×W×3) and per-pixel weights in [0, 1] (H×W)."""
+        self.temporal_target.assign(np.asarray(target, np.float32)[None])
+        self.temporal_mask.assign(np.asarray(mask, np.float32)[None, :, :, None])
+
+    def __call__(self, image) -> dict:
+        """{"total": weighted sum, "style", "content", "tv", "temporal"} for a (1, H, W, 3) 0–255 image."""
+        feats = self.network.features(image)
+        zero = tf.constant(0.0)
+        terms = {
+            "style": style_loss([feats[n] for n in self.network.style_layers], list(self.target_grams.values()),
+                                self.layer_weights),
+            "content": content_loss([feats[n] for n in self.network.content_layers],
+                                    list(self.target_content.values())),
+            "tv": total_variation(image) if self.weights["tv"] else zero,
+            "temporal": temporal_loss(image, self.temporal_target, self.temporal_mask)
+            if self.weights["temporal"] else zero,
+        }
+        # summed left to right in TERMS order, as the single expression it replaces
+        total = self.weights["style"] * terms["style"]
+        for k in TERMS[1:]:
+            total = total + self.weights[k] * terms[k]
+        return {"total": total, **terms}

@@ -8,6 +8,7 @@ truncated VGG16 (conv1_1 … conv5_3) whose layers are all frozen.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -122,13 +123,12 @@ def _check_layers(names, kind):
         raise UserInputError(f"at least one {kind} layer is needed")
 
 
-def _as_list(outputs) -> list:
-    """A model's outputs as a list (Keras returns a lone output as a bare tensor)."""
-    return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
-
-
 class FeatureExtractor:
-    """Frozen VGG16 features of a 0–255 RGB image: (style features, content features)."""
+    """Frozen VGG16 features of a 0–255 RGB image, as dicts keyed by layer name.
+
+    `features(rgb)` runs the network to the deepest layer tapped; `style_features(rgb)` stops at the
+    deepest style layer (the style image's targets need no more).
+    """
 
     def __init__(self, vgg: keras.Model, preprocessing: Preprocessing = CAFFE,
                  style_layers=DEFAULT_STYLE_LAYERS, content_layers=DEFAULT_CONTENT_LAYERS,
@@ -141,40 +141,35 @@ class FeatureExtractor:
         self.style_layers = style_layers
         self.content_layers = content_layers
         self.description = description
-        outputs = [vgg.get_layer(n).output for n in style_layers + content_layers]
-        self.model = keras.Model(vgg.input, outputs, name="style_content_features")
+        tapped = dict.fromkeys(style_layers + content_layers)
+        self.model = keras.Model(vgg.input, {n: vgg.get_layer(n).output for n in tapped},
+                                 name="style_content_features")
         self.model.trainable = False
-        # The style image's target needs only the style outputs: its model stops at the deepest style layer.
-        self.style_model = keras.Model(vgg.input, outputs[:len(style_layers)], name="style_features")
+        self.style_model = keras.Model(vgg.input, {n: vgg.get_layer(n).output for n in style_layers},
+                                       name="style_features")
+        self._tapped = {}
 
-    @property
-    def output_names(self) -> tuple:
-        return self.style_layers + self.content_layers
+    def features(self, rgb) -> dict:
+        """{layer name: features} for every style and content layer."""
+        return self.model(self.preprocessing.apply(rgb), training=False)
 
-    def __call__(self, rgb):
-        outs = self.model(self.preprocessing.apply(rgb), training=False)
-        n = len(self.style_layers)
-        return list(outs[:n]), list(outs[n:])
+    def style_features(self, rgb) -> dict:
+        """{layer name: features} for the style layers alone (the network runs only as deep as they need)."""
+        return self.style_model(self.preprocessing.apply(rgb), training=False)
 
-    def style_features(self, rgb) -> list:
-        """The style-layer features alone (the network runs only as deep as they need)."""
-        return _as_list(self.style_model(self.preprocessing.apply(rgb), training=False))
-
-    def content_features(self, rgb) -> list:
-        """The content-layer features alone (the network runs to them either way)."""
-        return self(rgb)[1]
-
-    def output_shapes(self, height: int, width: int) -> tuple[list, list]:
-        """Shapes of (style features, content features) for one H×W image, without running the network."""
-        shapes = [tuple(s) for s in self.model.compute_output_shape((1, height, width, 3))]
-        n = len(self.style_layers)
-        return shapes[:n], shapes[n:]
+    def output_shapes(self, height: int, width: int) -> dict:
+        """{layer name: shape} for one H×W image, without running the network."""
+        shapes = self.model.compute_output_shape((1, height, width, 3))
+        return {n: tuple(s) for n, s in shapes.items()}
 
     def with_layers(self, style_layers=None, content_layers=None) -> "FeatureExtractor":
-        """The same frozen network tapped at other layers."""
-        return FeatureExtractor(self.vgg, self.preprocessing,
-                                style_layers or self.style_layers, content_layers or self.content_layers,
-                                self.description)
+        """The same frozen network tapped at other layers (built once per choice of layers)."""
+        key = (tuple(style_layers or self.style_layers), tuple(content_layers or self.content_layers))
+        if key == (self.style_layers, self.content_layers):
+            return self
+        if key not in self._tapped:
+            self._tapped[key] = FeatureExtractor(self.vgg, self.preprocessing, *key, self.description)
+        return self._tapped[key]
 
 
 def build_feature_extractor(ssd_weights=None, style_layers=DEFAULT_STYLE_LAYERS,
@@ -201,6 +196,12 @@ def build_feature_extractor(ssd_weights=None, style_layers=DEFAULT_STYLE_LAYERS,
     else:
         raise UserInputError(f"unknown backbone '{backbone}' (ssd300, imagenet or random)")
     return FeatureExtractor(vgg, prep, style_layers, content_layers, desc)
+
+
+@lru_cache(maxsize=4)
+def default_network(ssd_weights=None, backbone: str = "ssd300") -> FeatureExtractor:
+    """The loss network with the default layers, built once per process for each checkpoint."""
+    return build_feature_extractor(ssd_weights, backbone=backbone)
 
 
 def layer_weights_equal(a, b) -> bool:

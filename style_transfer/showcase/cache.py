@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from style_transfer.media import images
+from style_transfer.nst.config import array_digest
 
 FORMAT_VERSION = 1
 
@@ -19,19 +19,6 @@ def default_cache_dir() -> Path:
     from style_transfer.nst.weights import cache_dir
 
     return cache_dir() / "results"
-
-
-def _array_digest(h, arr) -> None:
-    arr = np.ascontiguousarray(np.asarray(arr, np.float32))
-    h.update(repr(arr.shape).encode())
-    h.update(arr.tobytes())
-
-
-def array_digest(arr) -> str:
-    """Hex digest of an array's shape and float32 pixels."""
-    h = hashlib.sha256()
-    _array_digest(h, arr)
-    return h.hexdigest()
 
 
 def extractor_fingerprint(extractor) -> str:
@@ -46,15 +33,14 @@ def extractor_fingerprint(extractor) -> str:
     return h.hexdigest()[:16]
 
 
-def result_key(content, style, settings, extra: dict | None = None) -> str:
-    """Hex key of content pixels, style pixels (one image, or a list of images blended), the settings
-    and anything else in `extra`."""
+def result_key(content, style, config, extra: dict | None = None) -> str:
+    """Hex key of content pixels, style pixels (one image, or a list of images blended), the
+    StyleConfig and anything else in `extra`."""
     h = hashlib.sha256()
     h.update(f"v{FORMAT_VERSION}".encode())
-    _array_digest(h, content)
-    for one in (style if isinstance(style, list) else [style]):
-        _array_digest(h, one)
-    h.update(json.dumps(asdict(settings), sort_keys=True, default=str).encode())
+    for one in [content, *(style if isinstance(style, list) else [style])]:
+        h.update(array_digest(one).encode())
+    h.update(json.dumps(config.key(), sort_keys=True, default=str).encode())
     h.update(json.dumps(extra or {}, sort_keys=True, default=str).encode())
     return h.hexdigest()[:32]
 

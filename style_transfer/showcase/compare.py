@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from style_transfer.nst.optimizer import StyleResult, StyleSettings, stylize
+from style_transfer.nst.config import StyleConfig
+from style_transfer.nst.engine import StyleResult, stylize
 
 BACKBONES = ("ssd300", "imagenet", "random")
 
@@ -43,14 +44,15 @@ def comparison_extractors(ssd_weights=None, seed: int = 0) -> list:
     return [(b, labels[b], ex) for b, ex in built]
 
 
-def compare_backbones(content, style, settings: StyleSettings | None = None, *, ssd_weights=None,
-                      seed: int = 0, progress: bool = True, extractors=None) -> list[BackboneRun]:
-    """Stylise `content` with `style` (H×W×3, 0–255) once per backbone, same settings and seed."""
+def compare_backbones(content, style, config: StyleConfig | None = None, *, ssd_weights=None,
+                      progress: bool = True, extractors=None) -> list[BackboneRun]:
+    """Stylise `content` with `style` (H×W×3, 0–255) once per backbone, same config and seed."""
+    config = config or StyleConfig()
     content, style = np.asarray(content, np.float32), np.asarray(style, np.float32)
     runs = []
-    for backbone, label, extractor in extractors or comparison_extractors(ssd_weights, seed):
+    for backbone, label, extractor in extractors or comparison_extractors(ssd_weights, config.seed or 0):
         t0 = time.perf_counter()
-        result = stylize(content, style, extractor, settings, seed=seed, progress=progress)
+        result = stylize(content, style, config, extractor, progress=progress)
         runs.append(BackboneRun(backbone, label, result, time.perf_counter() - t0))
     return runs
 

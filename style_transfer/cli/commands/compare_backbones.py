@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from style_transfer.cli.options import add_style_options, settings_from_args
+from style_transfer.cli.options import add_style_options, config_from_args
 from style_transfer.media.images import check_output_path, load_image, resize_longest
 
 
@@ -25,6 +25,7 @@ def register(subparsers) -> None:
 def run(args) -> int:
     content_path, style_path = Path(args.content), Path(args.style)
     output = check_output_path(args.output, (content_path, style_path))
+    config = config_from_args(args)
     content = resize_longest(load_image(content_path), args.size)
     style = resize_longest(load_image(style_path), args.size)
 
@@ -34,8 +35,7 @@ def run(args) -> int:
     from style_transfer.media.images import save_image
 
     runs = compare_backbones(np.asarray(content, np.float32), np.asarray(style, np.float32),
-                             settings_from_args(args), ssd_weights=args.ssd_weights, seed=args.seed,
-                             progress=not args.quiet)
+                             config, ssd_weights=args.ssd_weights, progress=not args.quiet)
     figure = comparison_figure(content, style, runs,
                                title=f"{content_path.stem} in the style of {style_path.stem}: "
                                      f"which loss network?")

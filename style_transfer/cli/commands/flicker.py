@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from style_transfer.cli.options import positive_int
-from style_transfer.cli.commands.video import FLOW_METHODS, non_negative_int
+from style_transfer.cli.options import non_negative_int, positive_int
+from style_transfer.video.flow import FLOW_METHODS
 from style_transfer.errors import UserInputError
 
 
@@ -28,7 +28,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from style_transfer.video.stylizer import video_warping_error
+    from style_transfer.video.flicker import video_warping_error
 
     if args.end is not None and args.start >= args.end:
         raise UserInputError(f"--start ({args.start}) must be less than --end ({args.end})")

@@ -4,9 +4,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from style_transfer.cli.options import add_style_options, positive_int, settings_from_args
-from style_transfer.nst.controls import (add_control_options, controls_from_args, init_files, split_style_group,
-                                     with_init_loaded)
+from style_transfer.cli.options import (add_control_options, add_style_options, config_from_args, init_files,
+                                        positive_int)
 from style_transfer.errors import UserInputError
 from style_transfer.media.images import check_output_path, load_image, resize_longest
 
@@ -40,7 +39,13 @@ def register(subparsers) -> None:
 
 def blend_columns(specs) -> list[list[Path]]:
     """--styles arguments → one list of style paths per column (A.jpg+B.jpg is a blend column)."""
-    return [[Path(s) for s in split_style_group(spec)] for spec in specs]
+    columns = []
+    for spec in specs:
+        parts = spec.split("+")
+        if not all(parts):
+            raise UserInputError(f"empty style name in '{spec}' (use A.jpg+B.jpg)")
+        columns.append([Path(p) for p in parts])
+    return columns
 
 
 def blend_size(columns, style_blend: str | None) -> int:
@@ -57,19 +62,18 @@ def blend_size(columns, style_blend: str | None) -> int:
 
 def run(args) -> int:
     contents, columns = [Path(c) for c in args.content], blend_columns(args.styles)
-    controls = controls_from_args(args, n_styles=blend_size(columns, args.style_blend))
     styles = [p for column in columns for p in column]
-    output = check_output_path(args.output, [*contents, *styles, *init_files(controls)], GRID_EXTENSIONS)
+    output = check_output_path(args.output, [*contents, *styles, *init_files(args)], GRID_EXTENSIONS)
+    config = config_from_args(args, n_styles=blend_size(columns, args.style_blend))
     content_imgs = [resize_longest(load_image(p), args.size) for p in contents]
     loaded = {p: resize_longest(load_image(p), args.size) for p in styles}
     style_imgs = [[loaded[p] for p in column] for column in columns]
-    controls = with_init_loaded(controls)
     if args.cache_dir and Path(args.cache_dir).exists() and not Path(args.cache_dir).is_dir():
         raise UserInputError(f"--cache-dir is not a directory: {args.cache_dir}")
 
     import numpy as np
 
-    from style_transfer.api import load_feature_extractor
+    from style_transfer.nst.network import default_network
     from style_transfer.showcase.cache import ResultCache
     from style_transfer.figures.layout import grid_figure, label_from_path
     from style_transfer.showcase.grid import stylize_grid
@@ -80,9 +84,8 @@ def run(args) -> int:
     s_labels = [" + ".join(label_from_path(p) for p in column) for column in columns]
     results = stylize_grid([np.asarray(c, np.float32) for c in content_imgs],
                            [[np.asarray(s, np.float32) for s in column] for column in style_imgs],
-                           load_feature_extractor(args.ssd_weights), settings_from_args(args), cache=cache,
-                           seed=args.seed, progress=not args.quiet, names=(c_labels, s_labels),
-                           controls=controls)
+                           default_network(args.ssd_weights), config, cache=cache,
+                           progress=not args.quiet, names=(c_labels, s_labels))
     figure = grid_figure(content_imgs, style_imgs, results, tile=args.tile or args.size, inset=args.inset,
                          labels=args.labels, content_labels=c_labels, style_labels=s_labels)
     save_image(figure, output)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from style_transfer.cli.options import add_style_options, settings_from_args
-from style_transfer.nst.controls import add_control_options, controls_from_args, init_files, with_init_loaded
+from style_transfer.cli.options import (add_control_options, add_style_options, config_from_args, init_files,
+                                        non_negative_float, positive_int)
 from style_transfer.errors import UserInputError
 from style_transfer.media.images import check_output_path, load_image, resize_longest
 
@@ -26,11 +26,11 @@ def register(subparsers) -> None:
     p.add_argument("--progress-gif", metavar="PATH",
                    help="write the optimisation as an animated GIF, step number in a corner")
     p.add_argument("--progress-mp4", metavar="PATH", help="write the optimisation as an MP4 video")
-    p.add_argument("--progress-every", type=int, default=1, metavar="K",
+    p.add_argument("--progress-every", type=positive_int, default=1, metavar="K",
                    help="with --progress-gif/--progress-mp4, keep every K-th step (default 1)")
     p.add_argument("--loss-plot", metavar="PATH",
                    help="save the loss curves (total, style, content; log scale) as a PNG")
-    p.add_argument("--until-loss", type=float, metavar="X",
+    p.add_argument("--until-loss", type=non_negative_float, metavar="X",
                    help="stop as soon as the total loss (style_weight·style + content_weight·content) is <= X")
     add_style_options(p)
     add_control_options(p)
@@ -39,8 +39,7 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     content_path, style_paths = Path(args.content), [Path(s) for s in args.style]
-    controls = controls_from_args(args, n_styles=len(style_paths))
-    inputs = (content_path, *style_paths, *init_files(controls))
+    inputs = (content_path, *style_paths, *init_files(args))
     output = check_output_path(args.output, inputs)
     extra = []
     if args.side_by_side:
@@ -51,22 +50,19 @@ def run(args) -> int:
         extra.append(check_output_path(args.progress_mp4, inputs, MP4_EXTENSIONS))
     if args.loss_plot:
         extra.append(check_output_path(args.loss_plot, inputs, PNG_EXTENSIONS))
-    if args.progress_every <= 0:
-        raise UserInputError(f"--progress-every must be a positive integer, got {args.progress_every}")
     outputs = [output, *extra]
     if len({p.resolve() for p in outputs}) != len(outputs):
         raise UserInputError("output paths must differ from one another")
+    config = config_from_args(args, n_styles=len(style_paths))
     content = resize_longest(load_image(content_path), args.size)
     styles = [load_image(p) for p in style_paths]
-    controls = with_init_loaded(controls)
 
     from style_transfer.api import stylize_images  # heavy imports only once the input is valid
 
     result = stylize_images(
-        content, styles, settings=settings_from_args(args), ssd_weights=args.ssd_weights,
-        controls=controls, progress=not args.quiet, output=output,
-        side_by_side=args.side_by_side, progress_gif=args.progress_gif, progress_mp4=args.progress_mp4,
-        progress_every=args.progress_every, loss_plot=args.loss_plot, until_loss=args.until_loss)
+        content, styles, config, ssd_weights=args.ssd_weights, progress=not args.quiet, output=output,
+        side_by_side_path=args.side_by_side, progress_gif=args.progress_gif, progress_mp4=args.progress_mp4,
+        progress_every=args.progress_every, loss_plot=args.loss_plot)
     if not args.quiet:
         print(f"wrote {output} ({result.steps} steps, {result.seconds:.1f} s, final loss {result.final_loss:.4g})",
               file=sys.stderr)

@@ -4,30 +4,18 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from style_transfer.cli.options import DEFAULTS, add_loss_options, non_negative_float, positive_float, positive_int
-from style_transfer.nst.controls import add_control_options, controls_from_args, init_files, with_init_loaded
+from style_transfer.cli.options import (add_control_options, add_lr_option, add_run_options, add_weight_options,
+                                        config_from_args, init_files, non_negative_float, non_negative_int,
+                                        positive_float, positive_int)
 from style_transfer.errors import UserInputError
+from style_transfer.nst.config import DEFAULT_SIZE
+from style_transfer.video.defaults import INSETS
 from style_transfer.video.flow import FLOW_METHODS
-from style_transfer.video.stylizer import INSETS
-DEFAULT_VIDEO_SIZE = 320
-
-
-def non_negative_int(text: str) -> int:
-    """argparse type: an integer ≥ 0."""
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
-    return value
 
 
 def register(subparsers) -> None:
-    from style_transfer.video.stylizer import (DEFAULT_FIRST_FRAME_STEPS, DEFAULT_STEPS_PER_FRAME,
-                                      DEFAULT_TEMPORAL_WEIGHT, LATER_LR_FACTOR)
+    from style_transfer.video.defaults import (DEFAULT_FIRST_FRAME_STEPS, DEFAULT_STEPS_PER_FRAME,
+                                               DEFAULT_TEMPORAL_WEIGHT, LATER_LR_FACTOR)
 
     p = subparsers.add_parser(
         "video", help="stylise a video (temporally coherent, streamed)",
@@ -46,7 +34,7 @@ def register(subparsers) -> None:
     g.add_argument("--skip", type=positive_int, default=1, metavar="K", help="use every K-th frame (default 1)")
     g.add_argument("--resize", metavar="WxH", default=None, help="frame size, exactly (e.g. 320x180)")
     g.add_argument("--size", type=positive_int, default=None, metavar="PX",
-                   help=f"longest side of the frames, aspect ratio kept (default {DEFAULT_VIDEO_SIZE}; "
+                   help=f"longest side of the frames, aspect ratio kept (default {DEFAULT_SIZE}; "
                         "ignored with --resize)")
     g.add_argument("--fps", type=positive_float, default=None,
                    help="output frame rate (default: the source's, divided by --skip)")
@@ -67,44 +55,41 @@ def register(subparsers) -> None:
     g.add_argument("--independent", action="store_true",
                    help="stylise every frame from its own content, --steps-per-frame steps, no flow "
                         "(flickers; for comparison)")
-    g = p.add_argument_group("style options")
-    g.add_argument("--lr", type=positive_float, default=DEFAULTS.lr,
-                   help=f"Adam learning rate on the 0-255 image (default {DEFAULTS.lr:g})")
-    add_loss_options(g)
+    add_lr_option(p.add_argument_group("optimisation"))
+    add_weight_options(p)
+    add_run_options(p)
     add_control_options(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from style_transfer.media.images import load_image
-    from style_transfer.nst.optimizer import StyleSettings
     from style_transfer.media.video import VideoReader, check_video_output, parse_size
 
     source, style_paths = Path(args.input), [Path(s) for s in args.style]
-    controls = controls_from_args(args, n_styles=len(style_paths))
-    output = check_video_output(args.output, (source, *style_paths, *init_files(controls)))
+    output = check_video_output(args.output, (source, *style_paths, *init_files(args)))
     if args.end is not None and args.start >= args.end:
         raise UserInputError(f"--start ({args.start}) must be less than --end ({args.end})")
     resize = parse_size(args.resize) if args.resize else None
-    size = None if resize else (args.size or DEFAULT_VIDEO_SIZE)
+    size = None if resize else (args.size or DEFAULT_SIZE)
     if resize and output.suffix.lower() == ".mp4" and (resize[0] % 2 or resize[1] % 2):
         raise UserInputError(f"MP4 (H.264) needs even frame sides, got --resize {args.resize}")
+    config = config_from_args(args, n_styles=len(style_paths))  # reads the first frame's --init image
     styles = [load_image(p) for p in style_paths]  # fails fast on a bad style image
-    controls = with_init_loaded(controls)  # the first frame's start
     # open the video once now, so unreadable files and empty ranges fail before TensorFlow loads
     with VideoReader(source, start=args.start, end=args.end, skip=args.skip, size=size, resize=resize,
                      even=output.suffix.lower() == ".mp4"):
         pass
 
+    from style_transfer.nst.network import default_network
     from style_transfer.video.stylizer import stylize_video  # heavy imports only once the input is valid
 
-    settings = StyleSettings(lr=args.lr, style_weight=args.style_weight, content_weight=args.content_weight)
     result = stylize_video(
-        source, styles, output, settings=settings, controls=controls, steps_per_frame=args.steps_per_frame,
-        first_frame_steps=args.first_frame_steps, temporal_weight=args.temporal_weight,
-        later_lr=args.later_lr, independent=args.independent, start=args.start, end=args.end,
-        skip=args.skip, size=size, resize=resize, fps=args.fps, inset=args.inset, flow_method=args.flow,
-        ssd_weights=args.ssd_weights, progress=not args.quiet)
+        source, styles, output, config, default_network(args.ssd_weights), start=args.start, end=args.end,
+        skip=args.skip, size=size, resize=resize, fps=args.fps, inset=args.inset, progress=not args.quiet,
+        steps_per_frame=args.steps_per_frame, first_frame_steps=args.first_frame_steps,
+        temporal_weight=args.temporal_weight, later_lr=args.later_lr, independent=args.independent,
+        flow_method=args.flow)
     if not args.quiet:
         print(result.summary(), file=sys.stderr)
     return 0

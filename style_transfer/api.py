@@ -7,11 +7,11 @@ import numpy as np
 from PIL import Image
 
 from style_transfer.nst.network import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, FeatureExtractor
-from style_transfer.media import images
+from style_transfer.figures.layout import row
 from style_transfer.nst.controls import Controls, finish, make_controls, make_reproducible, prepare
 from style_transfer.media.images import is_path, load_image, resize_longest, save_image
 from style_transfer.nst.optimizer import StyleResult, StyleSettings, stylize
-from style_transfer.media.progress import GifWriter, ProgressWriter  # noqa: F401  (GifWriter re-exported)
+from style_transfer.figures.progress import ProgressWriter
 
 
 @lru_cache(maxsize=4)
@@ -69,24 +69,30 @@ def stylize_images(content, style, settings: StyleSettings | None = None, *, siz
     if controls.layers_changed:
         extractor = extractor.with_layers(controls.style_layers, controls.content_layers)
     make_reproducible(controls.seed)
-    writers = [ProgressWriter(p) for p in (progress_gif, progress_mp4) if p]
+    writers = [ProgressWriter(p, size=(content_arr.shape[1], content_arr.shape[0]))
+               for p in (progress_gif, progress_mp4) if p]
 
     def on_step(step, frame):
         frame = finish(frame, content_arr, controls)
         for w in writers:
             w.add(frame, step)
 
-    result = stylize(prep.content, prep.styles, extractor, settings, init=prep.init,
-                     style_blend=controls.style_blend, seed=controls.seed, progress=progress,
-                     on_step=on_step if writers else None,
-                     frame_every=progress_every, return_frames=return_frames, until_loss=until_loss)
+    try:
+        result = stylize(prep.content, prep.styles, extractor, settings, init=prep.init,
+                         style_blend=controls.style_blend, seed=controls.seed, progress=progress,
+                         on_step=on_step if writers else None,
+                         frame_every=progress_every, return_frames=return_frames, until_loss=until_loss)
+    except BaseException:
+        for w in writers:
+            w.abort()  # frames are streamed to temp files: remove them
+        raise
     result.image = finish(result.image, content_arr, controls)
     if result.frames:
         result.frames = [finish(f, content_arr, controls) for f in result.frames]
     if output:
         save_image(result.image, output)
     if side_by_side:
-        save_image(images.side_by_side([content_arr, *prep.shown_styles, result.image]), side_by_side)
+        save_image(row([content_arr, *prep.shown_styles, result.image]), side_by_side)
     for w in writers:
         w.close()
     if loss_plot:

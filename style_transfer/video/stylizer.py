@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 from tqdm.auto import tqdm
 
 from style_transfer.errors import UserInputError
+from style_transfer.figures.layout import add_inset
 from style_transfer.video.flow import FLOW_METHODS, warp_with_mask
 from style_transfer.media.images import is_path, load_image
 from style_transfer.media.video import VideoReader, VideoWriter, check_video_output
@@ -83,29 +83,6 @@ class VideoResult:
         later_s = f", {np.mean(later):.2f} s/frame after the first" if later else ""
         return (f"wrote {self.path}: {self.frames} frames {self.size[0]}×{self.size[1]} at {self.fps:g} fps, "
                 f"{mode}, {self.seconds:.1f} s ({self.mean_seconds_per_frame:.2f} s/frame{later_s})")
-
-
-def add_inset(frame: np.ndarray, content: np.ndarray | None = None, style: np.ndarray | None = None,
-              fraction: float = 0.25, border: int = 2) -> np.ndarray:
-    """Frame with small white-framed thumbnails: content bottom-left, style bottom-right."""
-    out = np.array(frame, np.uint8, copy=True)
-    h, w = out.shape[:2]
-    th = max(8, int(round(h * fraction)))
-    margin = max(2, h // 40)
-    for pic, corner in ((content, "left"), (style, "right")):
-        if pic is None:
-            continue
-        pic = np.asarray(pic)
-        tw = max(8, int(round(pic.shape[1] * th / pic.shape[0])))
-        tw = min(tw, w // 2 - 2 * margin - 2 * border)
-        thumb = np.asarray(Image.fromarray(np.clip(pic, 0, 255).astype(np.uint8)).resize(
-            (tw, th), Image.Resampling.LANCZOS))
-        y1 = h - margin - border
-        y0 = y1 - th
-        x0 = margin + border if corner == "left" else w - margin - border - tw
-        out[y0 - border:y1 + border, x0 - border:x0 + tw + border] = 255
-        out[y0:y1, x0:x0 + tw] = thumb
-    return out
 
 
 def stylize_video(source, style, output, *, settings=None, steps_per_frame: int = DEFAULT_STEPS_PER_FRAME,

@@ -10,6 +10,3 @@ PNG_EXTENSIONS = {".png": "PNG"}
 GIF_EXTENSIONS = {".gif": "GIF"}
 MP4_EXTENSIONS = {".mp4": "MP4"}
 VIDEO_OUTPUT_EXTENSIONS = {**GIF_EXTENSIONS, **MP4_EXTENSIONS}
-
-# videos the reader decodes with ffmpeg (GIFs go through Pillow, stills through load_image)
-VIDEO_INPUT_EXTENSIONS = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm")

@@ -19,7 +19,7 @@ from style_transfer.media.formats import IMAGE_EXTENSIONS, VIDEO_OUTPUT_EXTENSIO
 from style_transfer.media.images import atomic_output, check_output_path, load_image
 
 MIN_SIDE = 16
-STILL_FPS = 25.0  # what ffmpeg reports for a single image, so a still read as a clip behaves as before
+STILL_FPS = 25.0  # what ffmpeg reports for a single image: a still given to `video` gets a usable rate
 
 
 def parse_size(text: str) -> tuple[int, int]:

@@ -94,11 +94,10 @@ display(grid)"""),
     ("md", """## 5. A 2×2 montage
 
 The original's montage order: bottom-left, bottom-right, top-right, top-left."""),
-    ("code", """from style_transfer.figures.montage import Clip, concat
+    ("code", """from style_transfer.figures.montage import tile_frames
 
 tiles = [to_pil(photo)] + [to_pil(c) for c in cells[0]]
-frames, _ = concat([Clip(Path(f"tile{k}"), [t]) for k, t in enumerate(tiles)], gutter=4)
-display(frames[0])"""),
+display(tile_frames(tiles, tiles[0].size, gutter=4))"""),
     ("md", """## 6. A short clip
 
 A small camera pan across a photo, written to an MP4 and stylised by `stylize_video` in one call:

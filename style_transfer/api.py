@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from style_transfer.media.images import is_path, load_image, resize_longest, save_image, side_by_side
+from style_transfer.figures.layout import row
+from style_transfer.media.images import is_path, load_image, resize_longest, save_image
 from style_transfer.nst.config import StyleConfig, make_config
 
 
@@ -30,7 +31,7 @@ def stylize_images(content, style, config: StyleConfig | None = None, *, size: i
     `progress_every` steps (step number in a corner) as a GIF and/or MP4, and the loss curves as a PNG
     to `loss_plot`, when given. Returns the engine's StyleResult (image, history, seconds).
     """
-    from style_transfer.media.progress import ProgressWriter
+    from style_transfer.figures.progress import ProgressWriter
     from style_transfer.nst.engine import stylize
     from style_transfer.nst.network import default_network
 
@@ -68,7 +69,7 @@ def stylize_images(content, style, config: StyleConfig | None = None, *, size: i
     if output:
         save_image(result.image, output)
     if side_by_side_path:
-        save_image(side_by_side([content_arr, *result.shown_styles, result.image]), side_by_side_path)
+        save_image(row([content_arr, *result.shown_styles, result.image]), side_by_side_path)
     if loss_plot:
         from style_transfer.figures.layout import plot_losses
 

@@ -1,10 +1,11 @@
-"""Grid figure layout, framed insets, labels, loss plot, progress animations with step labels."""
+"""Rows, grid figure layout, framed insets, labels, loss plot, progress animations with step labels."""
 import numpy as np
 import pytest
 from PIL import Image
 
-from style_transfer.figures.layout import (grid_figure, grid_layout, label_from_path, plot_losses)
-from style_transfer.media.progress import ProgressWriter, draw_step_label
+from style_transfer.figures.labels import draw_step_label
+from style_transfer.figures.layout import add_inset, grid_figure, grid_layout, label_from_path, plot_losses, row
+from style_transfer.figures.progress import ProgressWriter
 
 RED, GREEN, BLUE = (220, 30, 30), (30, 200, 30), (30, 30, 220)
 
@@ -95,7 +96,7 @@ def test_step_label_drawn_in_top_left_corner():
 @pytest.mark.parametrize("suffix", [".gif", ".mp4"])
 def test_progress_writer_gif_and_mp4(tmp_path, suffix):
     out = tmp_path / f"steps{suffix}"
-    w = ProgressWriter(out, fps=5)
+    w = ProgressWriter(out, size=(65, 43), fps=5)
     for step in range(1, 6):
         w.add(solid(65, 43, (step * 40, 0, 0)), step)  # odd size: MP4 gets padded to even
     w.close()
@@ -108,3 +109,55 @@ def test_progress_writer_gif_and_mp4(tmp_path, suffix):
         assert reader.count_frames() == 5 and tuple(reader.get_meta_data()["size"]) == (66, 44)
         reader.close()
     assert [p.name for p in tmp_path.iterdir()] == [out.name]
+
+
+def _frame_sizes(path):
+    """(W, H) of every frame of a GIF or MP4, read back independently of the project's reader."""
+    if path.suffix == ".gif":
+        with Image.open(path) as img:
+            sizes = []
+            for k in range(img.n_frames):
+                img.seek(k)
+                sizes.append(img.convert("RGB").size)
+            return sizes
+    import imageio.v2 as imageio
+
+    reader = imageio.get_reader(str(path), format="FFMPEG")
+    try:
+        return [(f.shape[1], f.shape[0]) for f in reader]
+    finally:
+        reader.close()
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".mp4"])
+def test_progress_writer_takes_coarse_to_fine_frames(tmp_path, suffix):
+    """Frames at 1/4, 1/2 and full size (as coarse-to-fine hands them over) all come out at the given size."""
+    out = tmp_path / f"steps{suffix}"
+    size = (96, 64)
+    with ProgressWriter(out, size=size, fps=5) as w:
+        step = 0
+        for scale in (4, 2, 1):
+            for _ in range(2):
+                step += 1
+                w.add(solid(size[0] // scale, size[1] // scale, (0, 40 * step, 0)), step)
+    assert _frame_sizes(out) == [size] * 6
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]
+
+
+def test_progress_writer_abort_leaves_nothing(tmp_path):
+    w = ProgressWriter(tmp_path / "steps.mp4", size=(32, 32))
+    w.add(solid(32, 32, RED), 1)
+    w.abort()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_row_same_height():
+    strip = row([np.zeros((50, 100, 3), np.uint8), np.zeros((100, 100, 3), np.uint8)], gutter=4)
+    assert strip.size == (4 + 200 + 4 + 100 + 4, 100 + 8)
+
+
+def test_video_inset_corners():
+    frame = add_inset(solid(160, 90, (0, 0, 0)), content=solid(160, 90, RED), style=solid(50, 50, BLUE))
+    assert frame.shape == (90, 160, 3)
+    assert tuple(frame[80, 20]) == RED and tuple(frame[80, 150]) == BLUE  # content left, style right
+    assert tuple(frame[10, 80]) == (0, 0, 0)

@@ -4,8 +4,7 @@ import pytest
 from PIL import Image
 
 from style_transfer.errors import UserInputError
-from style_transfer.media.images import (atomic_output, check_output_path, load_image, resize_longest,
-                                   save_image, side_by_side)
+from style_transfer.media.images import atomic_output, check_output_path, load_image, resize_longest, save_image
 
 
 @pytest.mark.parametrize("mode", ["L", "LA", "P", "RGBA", "CMYK", "I;16", "1", "I", "F"])
@@ -81,7 +80,3 @@ def test_atomic_output_leaves_nothing_on_failure(tmp_path):
     save_image(np.zeros((40, 50, 3), np.uint8), target)
     assert Image.open(target).size == (50, 40) and len(list(tmp_path.iterdir())) == 1
 
-
-def test_side_by_side_same_height():
-    strip = side_by_side([np.zeros((50, 100, 3), np.uint8), np.zeros((100, 100, 3), np.uint8)], gutter=4)
-    assert strip.size == (4 + 200 + 4 + 100 + 4, 100 + 8)

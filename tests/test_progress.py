@@ -44,3 +44,16 @@ def test_bad_extensions(cli, tmp_path):
             "--loss-plot", tmp_path / "loss.jpg")
     assert r.returncode == 2 and "extension" in r.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_progress_animations_under_coarse_to_fine(extractor, content_small, style_small, tmp_path):
+    """Frames from the 1/4-, 1/2- and full-size scales all land at the content's size."""
+    from style_transfer.media.video import read_video
+
+    gif, mp4 = tmp_path / "p.gif", tmp_path / "p.mp4"
+    settings = StyleSettings(steps=2, scales=((0.25, 1), (0.5, 1), (1.0, None)))
+    stylize_images(content_small, style_small, settings, extractor=extractor, progress=False,
+                   progress_gif=gif, progress_mp4=mp4)
+    h, w = content_small.shape[:2]
+    assert read_video(gif, even=False).shape == (4, h, w, 3)
+    assert read_video(mp4, even=False).shape == (4, h + h % 2, w + w % 2, 3)  # H.264: odd sides padded

@@ -1,4 +1,9 @@
-"""Figures: style-comparison grids with framed insets, backbone comparisons, loss plots."""
+"""Figure layout: pictures in a row or a grid, framed insets, captioned rows, loss plots.
+
+Every figure the project makes is composed here: `Grid` is the one geometry (columns
+and rows with gutters around and between), `row` a one-row Grid at one height, `framed_inset`
+the one framed thumbnail in a corner.
+"""
 from __future__ import annotations
 
 import textwrap
@@ -8,17 +13,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageOps
 
-from style_transfer.media import images
-from style_transfer.media.progress import font
+from style_transfer.figures.labels import caption_strip, fit_text, font
+from style_transfer.media.images import atomic_output, to_pil
 
 BACKGROUND = (255, 255, 255)
 TEXT = (30, 30, 30)
+OUTLINE = (40, 40, 40)
 INSET_MODES = ("style", "content", "both", "none")
-
-
-def as_pil(image) -> Image.Image:
-    """PIL image or H×W×3 array (0–255) → RGB PIL image."""
-    return image.convert("RGB") if isinstance(image, Image.Image) else images.to_pil(image)
 
 
 def label_from_path(path) -> str:
@@ -26,51 +27,96 @@ def label_from_path(path) -> str:
     return Path(path).stem.replace("_", " ").replace("-", " ").strip()
 
 
-def fit_text(text: str, f, width: int) -> str:
-    """`text` shortened with an ellipsis so it fits `width` pixels in font `f`."""
-    if f.getlength(text) <= width:
-        return text
-    while text and f.getlength(text + "…") > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
+@dataclass(frozen=True)
+class Grid:
+    """Columns of `widths` and rows of `heights`, with `gutter` px around and between them."""
+
+    widths: tuple
+    heights: tuple
+    gutter: int = 0
+
+    @property
+    def size(self) -> tuple:
+        """(width, height) of the whole canvas."""
+        return (self.gutter + sum(w + self.gutter for w in self.widths),
+                self.gutter + sum(h + self.gutter for h in self.heights))
+
+    def origin(self, row: int, col: int) -> tuple:
+        """Top-left corner of cell (row, col)."""
+        return (self.gutter + sum(w + self.gutter for w in self.widths[:col]),
+                self.gutter + sum(h + self.gutter for h in self.heights[:row]))
+
+    def compose(self, cells, background=BACKGROUND) -> Image.Image:
+        """A canvas with each (image, (row, col)) of `cells` pasted at its cell's top-left corner."""
+        canvas = Image.new("RGB", self.size, background)
+        for image, (row, col) in cells:
+            canvas.paste(to_pil(image), self.origin(row, col))
+        return canvas
 
 
-def resize_to_width(img: Image.Image, width: int) -> Image.Image:
-    """Resize keeping the aspect ratio so the width is `width`."""
-    if img.width == width:
+def fit_height(image, height: int) -> Image.Image:
+    """`image` resized to `height` px tall, aspect ratio kept."""
+    pic = to_pil(image)
+    if pic.height == height:
+        return pic
+    return pic.resize((max(1, round(pic.width * height / pic.height)), height), Image.Resampling.LANCZOS)
+
+
+def row(images, height: int | None = None, gutter: int = 8, background=BACKGROUND) -> Image.Image:
+    """Images side by side at one height (the tallest by default; aspect ratios kept), with gutters."""
+    pics = [to_pil(img) for img in images]
+    height = height or max(p.height for p in pics)
+    pics = [fit_height(p, height) for p in pics]
+    grid = Grid(tuple(p.width for p in pics), (height,), gutter)
+    return grid.compose(((p, (0, k)) for k, p in enumerate(pics)), background)
+
+
+def fit_tile(image, size: tuple, fit: str = "crop") -> Image.Image:
+    """Bring an image to `size` without stretching: crop to fill ("crop") or letterbox ("pad")."""
+    img = to_pil(image)
+    if img.size == tuple(size):
         return img
-    return img.resize((width, max(1, round(img.height * width / img.width))), Image.Resampling.LANCZOS)
+    if fit == "pad":
+        return ImageOps.pad(img, size, Image.Resampling.LANCZOS, color=BACKGROUND)
+    return ImageOps.fit(img, size, Image.Resampling.LANCZOS)
 
 
-def framed_inset(base: Image.Image, inset: Image.Image, corner: str = "bottom-left",
-                 fraction: float = 0.3, border: int | None = None) -> Image.Image:
-    """`base` with a small copy of `inset` (aspect kept) in a corner, framed white with a dark outline."""
-    base = base.copy()
+def framed_inset(base, picture, corner: str = "bottom-left", fraction: float = 0.3, *, box: tuple | None = None,
+          border: int | None = None, margin: int | None = None, outline=OUTLINE) -> Image.Image:
+    """`base` with a small copy of `picture` in a corner, framed white (and a 1 px `outline` unless None).
+
+    The copy keeps its aspect ratio and fits `box` (W, H); by default a square whose side
+    is `fraction` of the base's longest side.
+    """
+    base = to_pil(base).copy()
     border = border if border is not None else max(2, round(min(base.size) / 80))
-    margin = max(3, round(min(base.size) / 40))
-    longest = max(8, round(max(base.size) * fraction))
-    small = inset.copy()
-    small.thumbnail((longest, longest), Image.Resampling.LANCZOS)
-    framed = ImageOps.expand(ImageOps.expand(small, border, fill=(255, 255, 255)), 1, fill=(40, 40, 40))
+    margin = margin if margin is not None else max(3, round(min(base.size) / 40))
+    if box is None:
+        box = (max(8, round(max(base.size) * fraction)),) * 2
+    pic = to_pil(picture)
+    scale = min(box[0] / pic.width, box[1] / pic.height)
+    small = pic.resize((max(1, round(pic.width * scale)), max(1, round(pic.height * scale))),
+                       Image.Resampling.LANCZOS)
+    framed = ImageOps.expand(small, border, fill=BACKGROUND)
+    if outline is not None:
+        framed = ImageOps.expand(framed, 1, fill=outline)
     x = margin if corner.endswith("left") else base.width - framed.width - margin
     y = base.height - framed.height - margin if corner.startswith("bottom") else margin
     base.paste(framed, (x, y))
     return base
 
 
-def caption_strip(img: Image.Image, text: str, size: int | None = None) -> Image.Image:
-    """`img` with `text` in white on a translucent dark strip along its bottom edge."""
-    f = font(size or max(10, round(img.width / 14)))
-    pad = max(2, f.size // 3)
-    text = fit_text(text, f, img.width - 2 * pad)
-    left, top, right, bottom = f.getbbox(text)
-    strip_h = bottom - top + 2 * pad
-    overlay = Image.new("RGBA", img.size, (0, 0, 0, 0))
-    d = ImageDraw.Draw(overlay)
-    d.rectangle((0, img.height - strip_h, img.width, img.height), fill=(0, 0, 0, 140))
-    d.text(((img.width - (right - left)) / 2 - left, img.height - strip_h + pad - top), text, font=f,
-           fill=(255, 255, 255, 255))
-    return Image.alpha_composite(img.convert("RGBA"), overlay).convert("RGB")
+def add_inset(frame, content=None, style=None, fraction: float = 0.25, border: int = 2) -> np.ndarray:
+    """A video frame (uint8 H×W×3) with white-framed thumbnails `fraction` of its height tall:
+    content bottom-left, style bottom-right (either may be None)."""
+    img = to_pil(frame)
+    w, h = img.size
+    margin = max(2, h // 40)
+    box = (w // 2 - 2 * margin - 2 * border, max(8, round(h * fraction)))  # the two never overlap
+    for pic, corner in ((content, "bottom-left"), (style, "bottom-right")):
+        if pic is not None:
+            img = framed_inset(img, pic, corner, box=box, border=border, margin=margin, outline=None)
+    return np.asarray(img)
 
 
 @dataclass(frozen=True)
@@ -84,18 +130,18 @@ class GridLayout:
     gutter: int
 
     @property
+    def grid(self) -> Grid:
+        """The figure as a Grid: the originals' column first, the header row on top."""
+        return Grid((self.tile,) * (self.columns + 1), (self.header, *self.rows), self.gutter)
+
+    @property
     def size(self) -> tuple:
         """(width, height) of the whole figure."""
-        width = self.gutter + (self.columns + 1) * (self.tile + self.gutter)
-        height = self.gutter + self.header + self.gutter + sum(h + self.gutter for h in self.rows)
-        return width, height
+        return self.grid.size
 
     def cell(self, row: int, col: int) -> tuple:
         """Top-left corner of cell (row, col); row -1 is the header, col -1 the originals' column."""
-        x = self.gutter + (col + 1) * (self.tile + self.gutter)
-        y = self.gutter if row < 0 else 2 * self.gutter + self.header + sum(
-            h + self.gutter for h in self.rows[:row])
-        return x, y
+        return self.grid.origin(row + 1, col + 1)
 
 
 def grid_layout(content_sizes, n_styles: int, tile: int, gutter: int | None = None) -> GridLayout:
@@ -112,7 +158,7 @@ def column_thumbnail(styles, size) -> Image.Image:
     edges = [round(k * width / len(styles)) for k in range(len(styles) + 1)]
     thumb = Image.new("RGB", (width, height), BACKGROUND)
     for style, left, right in zip(styles, edges, edges[1:]):
-        thumb.paste(ImageOps.fit(as_pil(style), (max(1, right - left), height), Image.Resampling.LANCZOS), (left, 0))
+        thumb.paste(fit_tile(style, (max(1, right - left), height)), (left, 0))
     return thumb
 
 
@@ -129,31 +175,31 @@ def grid_figure(contents, styles, results, *, tile: int | None = None, inset: st
     """
     if inset not in INSET_MODES:
         raise ValueError(f"inset must be one of {INSET_MODES}")
-    contents = [as_pil(c) for c in contents]
+    contents = [to_pil(c) for c in contents]
     tile = tile or max(r.shape[1] if hasattr(r, "shape") else r.width for row in results for r in row)
     layout = grid_layout([c.size for c in contents], len(styles), tile, gutter)
-    styles = [column_thumbnail(s, (layout.tile, layout.header)) if isinstance(s, (list, tuple)) else as_pil(s)
+    styles = [column_thumbnail(s, (layout.tile, layout.header)) if isinstance(s, (list, tuple)) else to_pil(s)
               for s in styles]
-    canvas = Image.new("RGB", layout.size, BACKGROUND)
+    cells = []
     for j, style in enumerate(styles):
-        thumb = ImageOps.fit(style, (layout.tile, layout.header), Image.Resampling.LANCZOS)
+        thumb = fit_tile(style, (layout.tile, layout.header))
         if labels and style_labels:
             thumb = caption_strip(thumb, style_labels[j])
-        canvas.paste(thumb, layout.cell(-1, j))
+        cells.append((thumb, (0, j + 1)))
     for i, content in enumerate(contents):
         size = (layout.tile, layout.rows[i])
         original = content.resize(size, Image.Resampling.LANCZOS)
         if labels and content_labels:
             original = caption_strip(original, content_labels[i])
-        canvas.paste(original, layout.cell(i, -1))
+        cells.append((original, (i + 1, 0)))
         for j, style in enumerate(styles):
-            cell = as_pil(results[i][j]).resize(size, Image.Resampling.LANCZOS)
+            cell = to_pil(results[i][j]).resize(size, Image.Resampling.LANCZOS)
             if inset in ("style", "both"):
                 cell = framed_inset(cell, style, "bottom-left")
             if inset in ("content", "both"):
                 cell = framed_inset(cell, content, "bottom-left" if inset == "content" else "bottom-right")
-            canvas.paste(cell, layout.cell(i, j))
-    return canvas
+            cells.append((cell, (i + 1, j + 1)))
+    return layout.grid.compose(cells)
 
 
 def _text_block(lines, f, width: int, line_gap: int = 3) -> Image.Image:
@@ -181,28 +227,29 @@ def captioned_row(panels, *, height: int, gutter: int = 10, title: str | None = 
     `panels` is a list of (image, [(text, colour), ...]); an optional title on top and a
     footnote at the bottom.
     """
-    pics = [as_pil(img) for img, _ in panels]
-    pics = [p.resize((max(1, round(p.width * height / p.height)), height), Image.Resampling.LANCZOS)
-            for p in pics]
+    pics = [fit_height(img, height) for img, _ in panels]
     f = font(max(11, round(height / 17)))
     blocks = [_text_block(lines, f, p.width) for p, (_, lines) in zip(pics, panels)]
     caption_h = max(b.height for b in blocks)
-    width = sum(p.width for p in pics) + gutter * (len(pics) + 1)
+    columns = []
+    for p, b in zip(pics, blocks):
+        column = Image.new("RGB", (p.width, height + caption_h), BACKGROUND)
+        column.paste(p, (0, 0))
+        column.paste(b, (0, height))
+        columns.append(column)
+    strip = row(columns, gutter=gutter)
+    width = strip.width
     title_img = _text_block([(title, TEXT)], font(max(13, round(height / 13))), width - 2 * gutter) if title else None
     foot_img = _text_block([(footnote, (90, 90, 90))], font(max(10, round(height / 20))),
                            width - 2 * gutter) if footnote else None
-    top = gutter + (title_img.height + gutter // 2 if title_img else 0)
-    total_h = top + height + caption_h + gutter + (foot_img.height + gutter // 2 if foot_img else 0)
-    canvas = Image.new("RGB", (width, total_h), BACKGROUND)
+    top = title_img.height + gutter // 2 if title_img else 0  # the strip carries its own gutters
+    canvas = Image.new("RGB", (width, top + strip.height + (foot_img.height + gutter // 2 if foot_img else 0)),
+                       BACKGROUND)
+    canvas.paste(strip, (0, top))
     if title_img:
         canvas.paste(title_img, (gutter, gutter))
-    x = gutter
-    for p, b in zip(pics, blocks):
-        canvas.paste(p, (x, top))
-        canvas.paste(b, (x, top + height))
-        x += p.width + gutter
     if foot_img:
-        canvas.paste(foot_img, (gutter, top + height + caption_h + gutter // 2))
+        canvas.paste(foot_img, (gutter, top + strip.height - gutter + gutter // 2))
     return canvas
 
 
@@ -241,7 +288,7 @@ def plot_losses(history: dict, path, settings=None, title: str | None = None) ->
     ax.legend(frameon=False)
     fig.tight_layout()
     path = Path(path)
-    with images.atomic_output(path) as tmp:
+    with atomic_output(path) as tmp:
         fig.savefig(tmp, format="png")
     plt.close(fig)
     return path

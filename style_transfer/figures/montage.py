@@ -2,70 +2,53 @@
 
 The default order is the original 2×2 montage's — bottom-left, bottom-right,
 top-right, top-left — generalised to any grid as a serpentine from the bottom row up.
+Inputs are read through media's streaming VideoReader (a still image is a one-frame
+clip) and montage frames are produced one at a time, so long clips never sit in memory.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-from PIL import Image, ImageOps, ImageSequence
+from PIL import Image
 
 from style_transfer.errors import UserInputError
-from style_transfer.media.images import IMAGE_EXTENSIONS, load_image
+from style_transfer.figures.layout import Grid, fit_tile
+from style_transfer.media.video import VideoReader
 
-VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm")
 ORDERS = ("original", "rows")
 
 
 @dataclass
-class Clip:
-    """An input as a list of RGB frames (one for a still image) and its frame rate."""
+class MontageInput:
+    """One tile's source: its path, frame size, frame rate, and whether it is animated.
+
+    A still image's single frame is kept (it repeats on every montage frame); an
+    animation is re-opened whenever its frames are needed again.
+    """
 
     path: Path
-    frames: list = field(default_factory=list)
+    size: tuple
     fps: float | None = None
+    still_frame: Image.Image | None = None
 
     @property
     def animated(self) -> bool:
-        return len(self.frames) > 1
+        return self.still_frame is None
+
+    def open(self) -> VideoReader:
+        """A fresh reader over the animation's frames, at their own size."""
+        return VideoReader(self.path, even=False)
 
 
-def read_clip(path) -> Clip:
-    """Read a still image, an animated GIF or a video; UserInputError naming the file if unreadable."""
-    path = Path(path)
-    if not path.is_file():
-        raise UserInputError(f"no such file: {path}" if not path.exists() else f"not a file: {path}")
-    suffix = path.suffix.lower()
-    if suffix in VIDEO_EXTENSIONS:
-        return _read_video(path)
-    if suffix == ".gif":
-        try:
-            with Image.open(path) as img:
-                frames = [f.convert("RGB") for f in ImageSequence.Iterator(img)]
-                duration = img.info.get("duration") or 100
-        except (OSError, SyntaxError, ValueError) as exc:
-            raise UserInputError(f"cannot read GIF {path}: {exc}") from None
-        return Clip(path, frames, 1000.0 / max(10, duration))
-    return Clip(path, [load_image(path)])
-
-
-def _read_video(path: Path) -> Clip:
-    import imageio.v2 as imageio
-
-    try:
-        reader = imageio.get_reader(str(path), format="FFMPEG")
-        try:
-            fps = float(reader.get_meta_data().get("fps") or 25.0)
-            frames = [Image.fromarray(np.asarray(f)[..., :3]) for f in reader]
-        finally:
-            reader.close()
-    except Exception as exc:  # imageio raises OSError/RuntimeError/IndexError for bad files
-        raise UserInputError(f"cannot read video {path}: {str(exc).splitlines()[0] if str(exc) else exc}") from None
-    if not frames:
-        raise UserInputError(f"video has no frames: {path}")
-    return Clip(path, frames, fps)
+def open_input(path) -> MontageInput:
+    """Check a still image, animated GIF or video (reading its first frame); UserInputError naming it if unreadable."""
+    with VideoReader(path, even=False) as reader:
+        first = next(iter(reader))
+        animated = not reader.still and reader.count != 1
+        return MontageInput(Path(path), reader.size, reader.fps if animated else None,
+                            None if animated else Image.fromarray(first))
 
 
 def grid_shape(n: int, cols: int | None = None) -> tuple:
@@ -93,52 +76,59 @@ def tile_positions(n: int, cols: int | None = None, order: str = "original") -> 
     return positions
 
 
-def fit_tile(img: Image.Image, size: tuple, fit: str = "crop") -> Image.Image:
-    """Bring an image to `size` without stretching: crop to fill ("crop") or letterbox ("pad")."""
-    if img.size == size:
-        return img
-    if fit == "pad":
-        return ImageOps.pad(img, size, Image.Resampling.LANCZOS, color=(255, 255, 255))
-    return ImageOps.fit(img, size, Image.Resampling.LANCZOS)
-
-
 def tile_frames(frames, tile_size: tuple, cols: int | None = None, order: str = "original",
                 gutter: int = 0, fit: str = "crop") -> Image.Image:
     """One montage picture from one frame per input."""
     rows, cols = grid_shape(len(frames), cols)
-    w, h = tile_size
-    canvas = Image.new("RGB", (cols * w + (cols + 1) * gutter, rows * h + (rows + 1) * gutter), (255, 255, 255))
-    for frame, (r, c) in zip(frames, tile_positions(len(frames), cols, order)):
-        canvas.paste(fit_tile(frame, tile_size, fit), (gutter + c * (w + gutter), gutter + r * (h + gutter)))
-    return canvas
+    grid = Grid((tile_size[0],) * cols, (tile_size[1],) * rows, gutter)
+    tiles = (fit_tile(frame, tile_size, fit) for frame in frames)
+    return grid.compose(zip(tiles, tile_positions(len(frames), cols, order)))
 
 
-def concat(clips, cols: int | None = None, order: str = "original", loop: bool = False,
+def _lockstep(inputs, loop: bool):
+    """Lists of one frame per input, advancing the animations together.
+
+    Stops when the shortest animation ends, or with `loop` when the longest does
+    (shorter ones start again); stills give their one frame every time.
+    """
+    readers = {}
+    try:
+        for k, inp in enumerate(inputs):
+            if inp.animated:
+                readers[k] = inp.open()
+        streams = {k: iter(r) for k, r in readers.items()}
+        finished = set()
+        while True:
+            frames = {k: next(s, None) for k, s in streams.items()}
+            ended = [k for k, f in frames.items() if f is None]
+            finished.update(ended)
+            if ended and (not loop or len(finished) == len(streams)):
+                return
+            for k in ended:
+                readers[k] = inputs[k].open()
+                streams[k] = iter(readers[k])
+                frames[k] = next(streams[k])
+            yield [frames[k] if inp.animated else inp.still_frame for k, inp in enumerate(inputs)]
+    finally:
+        for reader in readers.values():
+            reader.close()  # ends ffmpeg processes of animations not read to their end
+
+
+def concat(inputs, cols: int | None = None, order: str = "original", loop: bool = False,
            gutter: int = 0, fit: str = "crop", tile_size: tuple | None = None) -> tuple:
-    """Tile clips frame by frame. Returns (list of montage frames, fps).
+    """Tile inputs frame by frame. Returns (iterator of montage frames, fps or None when all are still).
 
     Tiles take the first input's size (others are resized without stretching). Animated
     inputs are aligned to the shortest, or with `loop` to the longest (shorter ones loop);
     still images repeat on every frame.
     """
-    clips = list(clips)
-    if not clips:
+    inputs = list(inputs)
+    if not inputs:
         raise UserInputError("concat needs at least one input")
-    tile_size = tile_size or clips[0].frames[0].size
-    animated = [c for c in clips if c.animated]
-    if animated:
-        lengths = [len(c.frames) for c in animated]
-        n_frames = max(lengths) if loop else min(lengths)
-        fps = animated[0].fps or 10.0
-    else:
-        n_frames, fps = 1, None
-    out = []
-    for t in range(n_frames):
-        frames = [c.frames[t % len(c.frames)] if c.animated else c.frames[0] for c in clips]
-        out.append(tile_frames(frames, tile_size, cols, order, gutter, fit))
-    return out, fps
-
-
-def is_still_output(path) -> bool:
-    """True when `path` names a still image format."""
-    return Path(path).suffix.lower() in IMAGE_EXTENSIONS
+    tile_size = tile_size or inputs[0].size
+    animated = [inp for inp in inputs if inp.animated]
+    fps = (animated[0].fps or 10.0) if animated else None
+    stills = [[inp.still_frame for inp in inputs]]
+    frames = (tile_frames(f, tile_size, cols, order, gutter, fit)
+              for f in (_lockstep(inputs, loop) if animated else stills))
+    return frames, fps

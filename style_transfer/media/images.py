@@ -10,10 +10,9 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from style_transfer.errors import UserInputError
+from style_transfer.media.formats import IMAGE_EXTENSIONS
 
 MIN_SIDE = 32
-IMAGE_EXTENSIONS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP",
-                    ".bmp": "BMP", ".tif": "TIFF", ".tiff": "TIFF"}
 
 
 def _to_rgb(img: Image.Image) -> Image.Image:
@@ -114,9 +113,11 @@ class atomic_output:
         return False
 
 
-def to_pil(array) -> Image.Image:
-    """uint8 or float (0–255) H×W×3 array → RGB PIL image."""
-    arr = np.asarray(array)
+def to_pil(image) -> Image.Image:
+    """PIL image (any mode) or uint8/float (0–255) H×W×3 array → RGB PIL image."""
+    if isinstance(image, Image.Image):
+        return image if image.mode == "RGB" else image.convert("RGB")
+    arr = np.asarray(image)
     if arr.dtype != np.uint8:
         arr = np.clip(np.rint(arr), 0, 255).astype(np.uint8)
     return Image.fromarray(arr, "RGB")
@@ -125,23 +126,9 @@ def to_pil(array) -> Image.Image:
 def save_image(array_or_image, path) -> Path:
     """Save atomically (temp file, then rename) in the format the extension names."""
     path = Path(path)
-    img = array_or_image if isinstance(array_or_image, Image.Image) else to_pil(array_or_image)
+    img = to_pil(array_or_image)
     fmt = IMAGE_EXTENSIONS[path.suffix.lower()]
     with atomic_output(path) as tmp:
         img.save(tmp, format=fmt, **({"quality": 95} if fmt in ("JPEG", "WEBP") else {}))
     return path
 
-
-def side_by_side(images, height: int | None = None, gutter: int = 8, background=(255, 255, 255)) -> Image.Image:
-    """Lay images out in a row at one height (aspect ratios kept), with white gutters."""
-    pics = [img if isinstance(img, Image.Image) else to_pil(img) for img in images]
-    height = height or max(p.height for p in pics)
-    pics = [p.resize((max(1, round(p.width * height / p.height)), height), Image.Resampling.LANCZOS)
-            if p.height != height else p for p in pics]
-    width = sum(p.width for p in pics) + gutter * (len(pics) + 1)
-    canvas = Image.new("RGB", (width, height + 2 * gutter), background)
-    x = gutter
-    for p in pics:
-        canvas.paste(p, (x, gutter))
-        x += p.width + gutter
-    return canvas

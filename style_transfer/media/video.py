@@ -1,8 +1,10 @@
-"""Streaming video reading and writing: one frame at a time, so memory stays flat.
+"""Streaming reading and writing of stills, GIFs and videos: one frame at a time, so memory stays flat.
 
-Reading goes through imageio: the ffmpeg binary shipped in the imageio-ffmpeg wheel
-for MP4/AVI/MOV/WebM/MKV, Pillow for GIF. Writers produce H.264 MP4 (yuv420p) or a
-looping GIF; both write to a temp file beside the target and rename it on success.
+This is the project's one reader and one writer for frames. Reading goes through
+imageio: the ffmpeg binary shipped in the imageio-ffmpeg wheel for MP4/AVI/MOV/WebM/MKV,
+Pillow for GIF; a still image is read as a one-frame clip. Writers produce H.264 MP4
+(yuv420p) or a looping GIF; both write to a temp file beside the target and rename it
+on success.
 """
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ import numpy as np
 from PIL import Image
 
 from style_transfer.errors import UserInputError
-from style_transfer.media.images import atomic_output
+from style_transfer.media.formats import IMAGE_EXTENSIONS, VIDEO_OUTPUT_EXTENSIONS
+from style_transfer.media.images import atomic_output, check_output_path, load_image
 
-VIDEO_OUTPUT_EXTENSIONS = {".gif": "GIF", ".mp4": "MP4"}
 MIN_SIDE = 16
+STILL_FPS = 25.0  # what ffmpeg reports for a single image: a still given to `video` gets a usable rate
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -64,7 +67,13 @@ def resize_frame(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 
 def _raw_frames(path: Path):
-    """(fps, (W, H), estimated frame count or None, generator of uint8 H×W×3 frames) of a video file."""
+    """(fps, (W, H), estimated frame count or None, generator of uint8 H×W×3 frames) of a video file.
+
+    A still image is one frame (EXIF rotation applied, as everywhere else stills are loaded).
+    """
+    if path.suffix.lower() in IMAGE_EXTENSIONS:
+        still = np.asarray(load_image(path))
+        return STILL_FPS, (still.shape[1], still.shape[0]), 1, iter([still])
     if path.suffix.lower() == ".gif":
         import imageio.v3 as iio
 
@@ -105,12 +114,13 @@ def _raw_frames(path: Path):
 
 
 class VideoReader:
-    """Frames [start, end) every `skip`-th of a video, resized, read one at a time.
+    """Frames [start, end) every `skip`-th of a video (or a still, as one frame), resized, read one at a time.
 
     Opening validates the file and reads the first chosen frame, so an unreadable
     video, or one with no frames in the range, fails before any work is done.
     Iterate to get uint8 H×W×3 frames; `fps` is the source fps, `size` the (W, H)
-    of the frames yielded, `count` an estimate of how many there will be (or None).
+    of the frames yielded, `count` an estimate of how many there will be (or None),
+    `still` whether the file is a still image.
     """
 
     def __init__(self, path, start: int = 0, end: int | None = None, skip: int = 1,
@@ -135,6 +145,7 @@ class VideoReader:
             raise
         except Exception as exc:  # ffmpeg / Pillow say why in many ways
             raise UserInputError(f"cannot read video {self.path}: {_one_line(exc)}") from None
+        self.still = self.path.suffix.lower() in IMAGE_EXTENSIONS
         self._raw = raw
         self._frames = self._select(raw)
         try:
@@ -180,7 +191,8 @@ class VideoReader:
     def close(self) -> None:
         """Stop decoding (ends the ffmpeg process)."""
         for gen in (self._frames, self._raw):
-            gen.close()
+            if hasattr(gen, "close"):  # a still's single frame is a plain iterator
+                gen.close()
 
     def __enter__(self):
         return self
@@ -197,8 +209,6 @@ def _one_line(exc: Exception) -> str:
 
 def check_video_output(output, inputs=()) -> Path:
     """Validate a video output path (.gif or .mp4, not an input)."""
-    from style_transfer.media.images import check_output_path
-
     return check_output_path(output, inputs, VIDEO_OUTPUT_EXTENSIONS)
 
 
@@ -261,24 +271,37 @@ class VideoWriter:
     """Context manager writing frames one at a time to a .gif or .mp4, atomically.
 
     Frames go to a temp file beside `path`, renamed onto `path` only if the block
-    ends without an exception and at least one frame was written.
+    ends without an exception and at least one frame was written. `size` is the (W, H)
+    of the frames written. H.264 needs even sides: an odd MP4 size is refused, or with
+    `pad_odd` every frame gets one more row/column repeating its edge.
     """
 
-    def __init__(self, path, fps: float, size: tuple[int, int]):
+    def __init__(self, path, fps: float, size: tuple[int, int], pad_odd: bool = False):
         self.path, self.fps, self.size = Path(path), float(fps), tuple(size)
         kind = VIDEO_OUTPUT_EXTENSIONS.get(self.path.suffix.lower())
         if kind is None:
             raise UserInputError(f"unsupported video output extension '{self.path.suffix}' (use .gif or .mp4)")
+        self.pad = (0, 0)
         if kind == "MP4" and (self.size[0] % 2 or self.size[1] % 2):
-            raise UserInputError(f"MP4 (H.264) needs even frame sides, got {self.size[0]}×{self.size[1]}")
+            if not pad_odd:
+                raise UserInputError(f"MP4 (H.264) needs even frame sides, got {self.size[0]}×{self.size[1]}")
+            self.pad = (self.size[0] % 2, self.size[1] % 2)
         self.kind = kind
         self.count = 0
+
+    def abort(self) -> None:
+        """Give up: close the stream and remove the temp file (for writers not used in a `with`)."""
+        if not hasattr(self, "_stream"):
+            return
+        err = RuntimeError("aborted")
+        self.__exit__(type(err), err, None)
 
     def __enter__(self) -> "VideoWriter":
         self._atomic = atomic_output(self.path)
         tmp = self._atomic.__enter__()
         try:
-            self._stream = _GifStream(tmp, self.fps) if self.kind == "GIF" else _Mp4Stream(tmp, self.fps, self.size)
+            stream_size = (self.size[0] + self.pad[0], self.size[1] + self.pad[1])
+            self._stream = _GifStream(tmp, self.fps) if self.kind == "GIF" else _Mp4Stream(tmp, self.fps, stream_size)
         except BaseException as exc:
             self._atomic.__exit__(type(exc), exc, exc.__traceback__)
             raise
@@ -289,6 +312,8 @@ class VideoWriter:
         frame = np.asarray(frame)
         if (frame.shape[1], frame.shape[0]) != self.size or frame.ndim != 3 or frame.shape[2] != 3:
             raise ValueError(f"frame of shape {frame.shape} does not match the video size {self.size}")
+        if any(self.pad):
+            frame = np.pad(frame, ((0, self.pad[1]), (0, self.pad[0]), (0, 0)), mode="edge")
         self._stream.write(frame)
         self.count += 1
 
@@ -307,13 +332,22 @@ class VideoWriter:
         return False
 
 
+def write_frames(path, frames, fps: float, pad_odd: bool = False) -> int:
+    """Write an iterable of uint8 H×W×3 frames (all the first one's size) with a VideoWriter; the count."""
+    frames = iter(frames)
+    first = next(frames, None)
+    if first is None:
+        raise ValueError("no frames to write")
+    first = np.asarray(first)
+    with VideoWriter(path, fps, (first.shape[1], first.shape[0]), pad_odd) as writer:
+        writer.write(first)
+        for frame in frames:
+            writer.write(frame)
+    return writer.count
+
+
 def read_video(path, **kwargs):
     """All frames of a (short) video as one uint8 array (N, H, W, 3); for tests and checks."""
     with VideoReader(path, **kwargs) as reader:
         return np.stack(list(reader))
 
-
-def video_fps(path) -> float:
-    """Frames per second recorded in a video file."""
-    with VideoReader(path) as reader:
-        return reader.fps

@@ -52,12 +52,7 @@ def zoom_frames(image, size: tuple[int, int], frames: int, zoom_per_frame: float
 
 def write_clip(frames, path, fps: float = 12.0):
     """Write frames to a video (.mp4 or .gif) with the project's streaming writer; returns the path."""
-    from style_transfer.media.video import VideoWriter
+    from style_transfer.media.video import write_frames
 
-    frames = iter(frames)
-    first = next(frames)
-    with VideoWriter(path, fps, (first.shape[1], first.shape[0])) as writer:
-        writer.write(first)
-        for f in frames:
-            writer.write(f)
+    write_frames(path, frames, fps)
     return path

@@ -1,14 +1,16 @@
 """`style-transfer concat`: tile N images, GIFs or videos into one montage, frame by frame."""
 from __future__ import annotations
 
+import itertools
 import sys
 from pathlib import Path
 
 from style_transfer.cli.options import positive_int
 from style_transfer.errors import UserInputError
-from style_transfer.media.images import IMAGE_EXTENSIONS, check_output_path
+from style_transfer.media.formats import IMAGE_EXTENSIONS, VIDEO_OUTPUT_EXTENSIONS
+from style_transfer.media.images import check_output_path
 
-OUTPUT_EXTENSIONS = {**IMAGE_EXTENSIONS, ".gif": "GIF", ".mp4": "MP4"}
+OUTPUT_EXTENSIONS = {**IMAGE_EXTENSIONS, **VIDEO_OUTPUT_EXTENSIONS}
 
 
 def register(subparsers) -> None:
@@ -45,19 +47,21 @@ def run(args) -> int:
 
     from style_transfer.figures import montage
     from style_transfer.media.images import save_image
-    from style_transfer.media.progress import write_animation
+    from style_transfer.media.video import write_frames
 
-    clips = [montage.read_clip(p) for p in inputs]
-    animated_out = output.suffix.lower() in (".gif", ".mp4")
-    if any(c.animated for c in clips) and not animated_out:
+    tiles = [montage.open_input(p) for p in inputs]
+    animated_out = output.suffix.lower() in VIDEO_OUTPUT_EXTENSIONS
+    if any(t.animated for t in tiles) and not animated_out:
         raise UserInputError(f"animated inputs need a .gif or .mp4 output, not {output.name}")
-    frames, fps = montage.concat(clips, cols=args.cols, order=args.order, loop=args.loop,
+    frames, fps = montage.concat(tiles, cols=args.cols, order=args.order, loop=args.loop,
                                  gutter=args.gutter, fit=args.fit)
+    first = next(frames)
     if animated_out:
-        write_animation(output, frames, args.fps or fps or 10.0)
+        count = write_frames(output, itertools.chain([first], frames), args.fps or fps or 10.0, pad_odd=True)
     else:
-        save_image(frames[0], output)
+        save_image(first, output)
+        count = 1
     if not args.quiet:
-        print(f"wrote {output} ({len(inputs)} tiles, {frames[0].width}×{frames[0].height} px, "
-              f"{len(frames)} frame{'s' if len(frames) != 1 else ''})", file=sys.stderr)
+        print(f"wrote {output} ({len(inputs)} tiles, {first.width}×{first.height} px, "
+              f"{count} frame{'s' if count != 1 else ''})", file=sys.stderr)
     return 0

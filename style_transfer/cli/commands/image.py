@@ -7,11 +7,8 @@ from pathlib import Path
 from style_transfer.cli.options import (add_control_options, add_style_options, config_from_args, init_files,
                                         non_negative_float, positive_int)
 from style_transfer.errors import UserInputError
+from style_transfer.media.formats import GIF_EXTENSIONS, MP4_EXTENSIONS, PNG_EXTENSIONS
 from style_transfer.media.images import check_output_path, load_image, resize_longest
-
-GIF_EXTENSIONS = {".gif": "GIF"}
-MP4_EXTENSIONS = {".mp4": "MP4"}
-PNG_EXTENSIONS = {".png": "PNG"}
 
 
 def register(subparsers) -> None:

@@ -14,7 +14,8 @@ from tqdm.auto import tqdm
 from models import SSD300
 from models.multibox_loss import multibox_loss
 from models.ssd300 import INPUT_SIZE, VOC_CLASSES
-from style_transfer.nst.network import CAFFE, init_vgg16_from_imagenet
+from models.checkpoint import CAFFE
+from style_transfer.nst.network import init_vgg16_from_imagenet
 from style_transfer.detection import checkpoint as ckpt
 from style_transfer.detection.augment import training_dataset
 from style_transfer.detection.voc import load_voc

@@ -89,6 +89,8 @@ def restore_optimizer(optimizer, variables, path) -> bool:
     if not opt_file.exists():
         return False
     optimizer.build(variables)
+    if not zipfile.is_zipfile(opt_file):  # np.load would try it as a pickle and say so
+        raise UserInputError(f"cannot read optimiser state {opt_file}: not an .npz file")
     try:
         with np.load(opt_file, allow_pickle=False) as data:
             arrays = [np.asarray(data[f"v{i}"]) for i in range(len(data.files))]

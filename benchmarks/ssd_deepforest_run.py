@@ -25,7 +25,8 @@ import deepforest_voc  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from models import SSD300  # noqa: E402
-from style_transfer.nst.network import CAFFE, init_vgg16_from_imagenet  # noqa: E402
+from models.checkpoint import CAFFE  # noqa: E402
+from style_transfer.nst.network import init_vgg16_from_imagenet  # noqa: E402
 from style_transfer.detection.checkpoint import load_detector  # noqa: E402
 from style_transfer.detection.detect import Detector, draw_detections  # noqa: E402
 from style_transfer.detection.evaluate import evaluate_detector  # noqa: E402

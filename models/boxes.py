@@ -59,16 +59,31 @@ def to_centres(corners):
     return tf.concat([(corners[..., :2] + corners[..., 2:]) / 2, corners[..., 2:] - corners[..., :2]], axis=-1)
 
 
+def _pairwise_iou(a, b, maximum, minimum):
+    """IoU of corner boxes a (N, 1, 4) and b (1, M, 4) → (N, M), with the array library's maximum/minimum."""
+    wh = maximum(minimum(a[..., 2:], b[..., 2:]) - maximum(a[..., :2], b[..., :2]), 0.0)
+    inter = wh[..., 0] * wh[..., 1]
+    area_a = (a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1])
+    area_b = (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
+    return inter / maximum(area_a + area_b - inter, 1e-12)
+
+
 def iou(a, b):
-    """Pairwise IoU of corner boxes a (N, 4) and b (M, 4) → (N, M)."""
+    """Pairwise IoU of corner boxes a (N, 4) and b (M, 4) → (N, M), as a float32 tensor.
+
+    Usable inside tf.function and tf.data (matching, random crops).
+    """
     a = tf.convert_to_tensor(a, tf.float32)[:, None, :]
     b = tf.convert_to_tensor(b, tf.float32)[None, :, :]
-    lo = tf.maximum(a[..., :2], b[..., :2])
-    hi = tf.minimum(a[..., 2:], b[..., 2:])
-    inter = tf.reduce_prod(tf.maximum(hi - lo, 0.0), axis=-1)
-    area_a = tf.reduce_prod(a[..., 2:] - a[..., :2], axis=-1)
-    area_b = tf.reduce_prod(b[..., 2:] - b[..., :2], axis=-1)
-    return inter / tf.maximum(area_a + area_b - inter, 1e-12)
+    return _pairwise_iou(a, b, tf.maximum, tf.minimum)
+
+
+def iou_np(a, b) -> np.ndarray:
+    """`iou` in float64 NumPy, for evaluation: the same formula without TensorFlow's per-call
+    overhead, and in double precision so that IoU ≥ 0.5 is decided as the VOC metric does."""
+    a = np.asarray(a, np.float64).reshape(-1, 4)[:, None, :]
+    b = np.asarray(b, np.float64).reshape(-1, 4)[None, :, :]
+    return _pairwise_iou(a, b, np.maximum, np.minimum)
 
 
 def encode(corners, defaults, variances=VARIANCES):

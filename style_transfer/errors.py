@@ -1,4 +1,5 @@
 """Errors that the command line reports as one line and exit status 2."""
+import sys
 
 
 class UserInputError(Exception):
@@ -7,3 +8,14 @@ class UserInputError(Exception):
 
 class NonFiniteLossError(RuntimeError):
     """The optimisation produced a NaN or infinite loss."""
+
+
+def user_error_types() -> tuple:
+    """The exception types the command line reports as bad input (exit 2).
+
+    models.checkpoint.CheckpointError is one of them: models cannot import this
+    package, and importing models here would load TensorFlow for every command, so it
+    is included once its module has been imported (it must have been, to be raised).
+    """
+    checkpoint = sys.modules.get("models.checkpoint")
+    return (UserInputError,) + ((checkpoint.CheckpointError,) if checkpoint is not None else ())

@@ -3,16 +3,16 @@ import numpy as np
 from PIL import Image
 
 from style_transfer.api import stylize_images
-from style_transfer.nst.optimizer import StyleSettings
+from style_transfer.nst.config import StyleConfig
 
 
 def test_progress_gif_mp4_and_loss_plot(extractor, content_small, style_small, tmp_path):
     import imageio.v2 as imageio
 
     gif, mp4, plot = tmp_path / "p.gif", tmp_path / "p.mp4", tmp_path / "loss.png"
-    result = stylize_images(content_small, style_small, StyleSettings(steps=5), extractor=extractor,
+    result = stylize_images(content_small, style_small, StyleConfig(steps=5), network=extractor,
                             progress=False, progress_gif=gif, progress_mp4=mp4, progress_every=2,
-                            loss_plot=plot, return_frames=True)
+                            loss_plot=plot)
     assert result.steps == 5
     with Image.open(gif) as anim:
         assert anim.n_frames == 3  # steps 2, 4 and the last
@@ -51,8 +51,8 @@ def test_progress_animations_under_coarse_to_fine(extractor, content_small, styl
     from style_transfer.media.video import read_video
 
     gif, mp4 = tmp_path / "p.gif", tmp_path / "p.mp4"
-    settings = StyleSettings(steps=2, scales=((0.25, 1), (0.5, 1), (1.0, None)))
-    stylize_images(content_small, style_small, settings, extractor=extractor, progress=False,
+    settings = StyleConfig(steps=2, scales=((0.25, 1), (0.5, 1), (1.0, None)))
+    stylize_images(content_small, style_small, settings, network=extractor, progress=False,
                    progress_gif=gif, progress_mp4=mp4)
     h, w = content_small.shape[:2]
     assert read_video(gif, even=False).shape == (4, h, w, 3)

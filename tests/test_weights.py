@@ -40,3 +40,39 @@ def test_verify_rejects_other_weights(converted):
     bad["block5_conv2"][1][510] += 0.01
     with pytest.raises(ValueError, match="block5_conv2"):
         W.verify_imagenet_weights(bad)
+
+
+def _damage(path, how):
+    """Damage a valid cache file in one of the ways a crash, a full disk or an old version leaves it."""
+    if how == "truncated":
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 3])
+        return
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    if how == "float16":
+        arrays = {k: v.astype(np.float16) for k, v in arrays.items()}
+    elif how == "zeroed":
+        arrays = {k: np.zeros_like(v) for k, v in arrays.items()}
+    elif how == "missing layer":
+        arrays = {k: v for k, v in arrays.items() if not k.startswith("block4_conv2/")}
+    elif how == "transposed":
+        arrays["block3_conv1/kernel"] = arrays["block3_conv1/kernel"].transpose(3, 2, 1, 0)
+    elif how == "nan":
+        arrays["block2_conv2/kernel"][0, 0, 0, 0] = np.nan
+    np.savez(path, **arrays)
+
+
+@pytest.mark.parametrize("how", ["truncated", "float16", "zeroed", "missing layer", "transposed", "nan", "empty"])
+def test_corrupt_cache_is_converted_again(tmp_path, monkeypatch, converted, how):
+    monkeypatch.setenv(W.CACHE_ENV, str(tmp_path))
+    cache = tmp_path / W.CACHE_FILENAME
+    W.imagenet_vgg16_weights()
+    if how == "empty":
+        cache.write_bytes(b"")
+    else:
+        _damage(cache, how)
+    weights = W.imagenet_vgg16_weights()
+    for name, ssd_name in W.IMAGENET_TO_SSD.items():
+        np.testing.assert_array_equal(weights[ssd_name][0], converted[name][0])
+        np.testing.assert_array_equal(weights[ssd_name][1], converted[name][1])
+    W.check_weights(W._read_cache(cache))  # and the cache was replaced by a good one

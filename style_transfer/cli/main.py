@@ -46,7 +46,7 @@ def run_command(func, args) -> int:
     extension it can come out wrapped in another exception. A SIGINT handler records that Ctrl-C was
     pressed, so any exception that follows it still ends as an interruption, not a traceback.
     """
-    from style_transfer.errors import NonFiniteLossError, UserInputError
+    from style_transfer.errors import NonFiniteLossError, user_error_types
 
     interrupted = False
 
@@ -59,7 +59,7 @@ def run_command(func, args) -> int:
     previous = signal.signal(signal.SIGINT, on_sigint) if in_main_thread else None
     try:
         return func(args) or 0
-    except UserInputError as exc:
+    except user_error_types() as exc:
         print(f"style-transfer: error: {exc}", file=sys.stderr)
         return 2
     except NonFiniteLossError as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from models.boxes import default_boxes, match
+from models.boxes import default_boxes, iou, match
 from models.ssd300 import INPUT_SIZE
 
 MEAN_RGB = (123.68, 116.779, 103.939)
@@ -64,15 +64,6 @@ def zoom_out(image, boxes, max_ratio: float = 4.0):
     return canvas, boxes * scale + offset
 
 
-def _pairwise_iou(a, b):
-    lo = tf.maximum(a[:, None, :2], b[None, :, :2])
-    hi = tf.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = tf.reduce_prod(tf.maximum(hi - lo, 0.0), axis=-1)
-    area_a = tf.reduce_prod(a[:, 2:] - a[:, :2], axis=-1)[:, None]
-    area_b = tf.reduce_prod(b[:, 2:] - b[:, :2], axis=-1)[None, :]
-    return inter / tf.maximum(area_a + area_b - inter, 1e-12)
-
-
 def iou_crop(image, boxes, labels, trials: int = 50):
     """SSD's random crop: a minimum IoU is drawn from {keep, 0.1, 0.3, 0.5, 0.7, 0.9, any};
     of `trials` random crops (sides 0.3–1 of the image, aspect 1/2–2) the first whose IoU
@@ -91,7 +82,7 @@ def iou_crop(image, boxes, labels, trials: int = 50):
     centres = (boxes[:, :2] + boxes[:, 2:]) / 2
     inside = ((centres[None, :, 0] > crops[:, None, 0]) & (centres[None, :, 0] < crops[:, None, 2])
               & (centres[None, :, 1] > crops[:, None, 1]) & (centres[None, :, 1] < crops[:, None, 3]))
-    best_iou = tf.reduce_max(tf.concat([_pairwise_iou(crops, boxes), tf.fill([trials, 1], -1.0)], 1), axis=1)
+    best_iou = tf.reduce_max(tf.concat([iou(crops, boxes), tf.fill([trials, 1], -1.0)], 1), axis=1)
     ok = (aspect >= 0.5) & (aspect <= 2.0) & tf.reduce_any(inside, axis=1) & (best_iou >= min_iou)
     ok = ok & (min_iou >= 0.0)
     found = tf.reduce_any(ok)

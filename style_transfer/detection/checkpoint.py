@@ -6,19 +6,18 @@ target and renamed into place.
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
-import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from style_transfer.nst.network import (CAFFE, Preprocessing, find_checkpoint, metadata_path, save_ssd300)
+from models.checkpoint import (CAFFE, SUFFIX, CheckpointError, Preprocessing, find_checkpoint,  # noqa: F401
+                               load_checkpoint, metadata_path, save_ssd300)
+from models.checkpoint import read_metadata as _read_metadata
 from style_transfer.errors import UserInputError
-
-SUFFIX = ".weights.h5"
 
 
 def optimizer_path(weights_path) -> Path:
@@ -59,17 +58,11 @@ def save_checkpoint(ssd, path, extra: dict | None = None, optimizer=None,
 
 
 def read_metadata(path) -> dict:
-    """The JSON sidecar of a checkpoint ({} when there is none)."""
-    meta_file = metadata_path(Path(path))
-    if not meta_file.exists():
-        return {}
+    """The checked JSON sidecar of a checkpoint ({} when there is none)."""
     try:
-        meta = json.loads(meta_file.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UserInputError(f"malformed checkpoint metadata {meta_file}: {exc}") from None
-    if not isinstance(meta, dict) or not isinstance(meta.get("classes", []), list):
-        raise UserInputError(f"malformed checkpoint metadata {meta_file}: expected an object with a 'classes' list")
-    return meta
+        return _read_metadata(path)
+    except CheckpointError as exc:
+        raise UserInputError(str(exc)) from None
 
 
 def load_detector(path=None, classes=None):
@@ -78,33 +71,15 @@ def load_detector(path=None, classes=None):
     `path` None: the first checkpoint in ssd_weights/. `classes`, when given, must be
     the checkpoint's own class list (a checkpoint for another class count cannot load).
     """
-    from models import SSD300
-
     if path is None:
         path = find_checkpoint()
         if path is None:
             raise UserInputError("no SSD300 checkpoint given (--ssd-weights) and none in ssd_weights/")
     path = Path(path)
-    if not path.is_file():
-        raise UserInputError(f"SSD300 weights not found: {path}")
-    meta = read_metadata(path)
-    saved = tuple(meta["classes"]) if meta.get("classes") else None
-    if classes is not None and saved is not None and tuple(classes) != saved:
-        raise UserInputError(
-            f"checkpoint {path} was trained for {len(saved)} classes ({', '.join(saved)}), "
-            f"not the {len(classes)} given ({', '.join(classes)})")
-    names = saved or (tuple(classes) if classes is not None else None)
-    ssd = SSD300(class_names=names) if names else SSD300()
     try:
-        with warnings.catch_warnings():  # Keras warns before it raises on a mismatched file
-            warnings.simplefilter("ignore")
-            ssd.load_weights(str(path))
-    except Exception as exc:  # Keras raises ValueError/OSError/KeyError for foreign or mismatched files
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        hint = ("" if saved else f" (no {metadata_path(path).name} beside it: assumed "
-                f"{ssd.num_classes - 1} classes; pass the right --classes)")
-        raise UserInputError(f"cannot load SSD300 weights from {path}{hint}: {detail}") from None
-    prep = Preprocessing.from_dict(meta["preprocessing"]) if "preprocessing" in meta else CAFFE
+        ssd, prep, meta = load_checkpoint(path, classes)
+    except CheckpointError as exc:
+        raise UserInputError(str(exc)) from None
     return ssd, prep, meta, path
 
 
@@ -114,11 +89,20 @@ def restore_optimizer(optimizer, variables, path) -> bool:
     if not opt_file.exists():
         return False
     optimizer.build(variables)
-    with np.load(opt_file) as data:
-        arrays = [data[f"v{i}"] for i in range(len(data.files))]
+    if not zipfile.is_zipfile(opt_file):  # np.load would try it as a pickle and say so
+        raise UserInputError(f"cannot read optimiser state {opt_file}: not an .npz file")
+    try:
+        with np.load(opt_file, allow_pickle=False) as data:
+            arrays = [np.asarray(data[f"v{i}"]) for i in range(len(data.files))]
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UserInputError(f"cannot read optimiser state {opt_file}: {detail}") from None
     if len(arrays) != len(optimizer.variables) or any(
-            a.shape != tuple(v.shape) for a, v in zip(arrays, optimizer.variables)):
+            a.shape != tuple(v.shape) or not np.issubdtype(a.dtype, np.number)
+            for a, v in zip(arrays, optimizer.variables)):
         raise UserInputError(f"optimiser state {opt_file} does not match this model and optimiser")
+    if not all(np.all(np.isfinite(a)) for a in arrays):
+        raise UserInputError(f"optimiser state {opt_file} holds NaN or infinite values")
     for v, a in zip(optimizer.variables, arrays):
         v.assign(a)
     return True

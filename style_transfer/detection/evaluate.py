@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from models.boxes import iou_np
+
 
 @dataclass
 class EvalResult:
@@ -45,14 +47,6 @@ def average_precision(recall, precision) -> float:
     return float(np.sum((mrec[changes + 1] - mrec[changes]) * mpre[changes + 1]))
 
 
-def _iou_one(box, boxes):
-    lo = np.maximum(box[:2], boxes[:, :2])
-    hi = np.minimum(box[2:], boxes[:, 2:])
-    inter = np.prod(np.clip(hi - lo, 0, None), axis=1)
-    union = np.prod(box[2:] - box[:2]) + np.prod(boxes[:, 2:] - boxes[:, :2], axis=1) - inter
-    return inter / np.maximum(union, 1e-12)
-
-
 def class_ap(detections, ground_truth, iou_threshold: float = 0.5) -> tuple[float, int, int]:
     """AP of one class.
 
@@ -71,7 +65,7 @@ def class_ap(detections, ground_truth, iou_threshold: float = 0.5) -> tuple[floa
         if len(boxes) == 0:
             tp.append(0), fp.append(1)
             continue
-        overlaps = _iou_one(np.asarray(box, float), np.asarray(boxes, float))
+        overlaps = iou_np(box, boxes)[0]
         j = int(np.argmax(overlaps))
         if overlaps[j] >= iou_threshold:
             if difficult[j]:

@@ -8,13 +8,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import keras
+import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
 from models import SSD300
 from models.multibox_loss import multibox_loss
 from models.ssd300 import INPUT_SIZE, VOC_CLASSES
-from style_transfer.nst.network import CAFFE, init_vgg16_from_imagenet
+from models.checkpoint import CAFFE
+from style_transfer.nst.network import init_vgg16_from_imagenet
 from style_transfer.detection import checkpoint as ckpt
 from style_transfer.detection.augment import training_dataset
 from style_transfer.detection.voc import load_voc
@@ -111,6 +113,10 @@ def build_model(classes, resume=None, seed: int = 0):
 def train_ssd(config: TrainConfig, progress: bool = True, log=None) -> TrainResult:
     """Train SSD300 as `config` says, writing checkpoints to config.output; returns the losses."""
     log = log or (lambda msg: print(msg, file=sys.stderr))
+    for name in ("lr", "momentum", "weight_decay"):
+        value = getattr(config, name)
+        if not (math.isfinite(value) and value >= 0):  # a NaN here would silently train NaN weights
+            raise UserInputError(f"{name.replace('_', ' ')} must be a finite number ≥ 0, got {value}")
     warn = (lambda msg: tqdm.write(f"style-transfer: warning: {msg}", file=sys.stderr))
     data = load_voc(config.voc_root, config.split, config.classes, strict=False, warn=warn)
     steps_per_epoch = config.steps_per_epoch or max(1, math.ceil(len(data) / config.batch_size))
@@ -138,7 +144,18 @@ def train_ssd(config: TrainConfig, progress: bool = True, log=None) -> TrainResu
     result = TrainResult(Path(config.output), skipped=len(data.skipped))
     settings = {k: v for k, v in asdict(config).items() if k not in ("output", "resume", "classes")}
 
+    def kept() -> str:
+        return (f"the last good checkpoint {config.output} is kept" if Path(config.output).exists()
+                else "no checkpoint was written")
+
+    def finite_state() -> bool:
+        arrays = [np.asarray(v) for v in list(ssd.weights) + list(optimizer.variables)]
+        return all(np.isfinite(a).all() for a in arrays if np.issubdtype(a.dtype, np.floating))
+
     def save(epoch_done: int, epoch_step: int) -> None:
+        if not finite_state():  # a finite loss can still come with a step that made the weights NaN
+            raise NonFiniteLossError(f"the weights became NaN or infinite by step {global_step}; {kept()} "
+                                     "(try a lower --lr or --weight-decay)")
         extra = {"epoch": epoch_done, "epoch_step": epoch_step, "step": global_step,
                  "input": {"size": [INPUT_SIZE, INPUT_SIZE], "color": "RGB 0-255, resized without keeping "
                                                                          "the aspect ratio, then preprocessing"},
@@ -156,8 +173,8 @@ def train_ssd(config: TrainConfig, progress: bool = True, log=None) -> TrainResu
         for loss, cls, loc in pending:
             values = (float(loss), float(cls), float(loc))
             if not all(math.isfinite(v) for v in values):
-                raise NonFiniteLossError(f"training loss became {values[0]} at step {global_step}; "
-                                         "try a lower --lr")
+                raise NonFiniteLossError(f"training loss became {values[0]} at step {global_step}; {kept()} "
+                                         "(try a lower --lr)")
             result.losses.append(values[0])
             result.cls_losses.append(values[1])
             result.loc_losses.append(values[2])

@@ -6,7 +6,9 @@ are reported naming the file.
 """
 from __future__ import annotations
 
+import math
 import sys
+import warnings
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +18,11 @@ from PIL import Image
 
 from models.ssd300 import VOC_CLASSES
 from style_transfer.errors import UserInputError
+from style_transfer.media.images import load_image
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".JPG", ".JPEG", ".PNG")
+# Pillow format names of what tf.io.decode_image (the training and detection pipelines) decodes.
+TF_IMAGE_FORMATS = ("JPEG", "PNG", "BMP", "GIF")
 
 
 class BadSample(UserInputError):
@@ -88,9 +93,16 @@ def split_ids(root: Path, split: str) -> tuple[list[str], str]:
     """Image ids of a split from ImageSets/Main/SPLIT.txt, else all annotations (with a note why)."""
     split_file = root / "ImageSets" / "Main" / f"{split}.txt"
     if split_file.is_file():
-        ids = [line.split()[0] for line in split_file.read_text().splitlines() if line.strip()]
+        try:
+            ids = [line.split()[0] for line in split_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UserInputError(f"cannot read split file {split_file}: {exc}") from None
         if not ids:
             raise UserInputError(f"split file is empty: {split_file}")
+        for image_id in ids:
+            # an id names a file inside Annotations/: it must not reach outside the data set
+            if "/" in image_id or "\\" in image_id or ".." in image_id or "\0" in image_id:
+                raise UserInputError(f"bad image id '{image_id}' in {split_file} (ids may not contain / or ..)")
         return ids, ""
     ids = sorted(p.stem for p in (root / "Annotations").glob("*.xml"))
     if not ids:
@@ -106,21 +118,71 @@ def _text(node, tag: str, xml_path: Path) -> str:
 
 
 def _number(node, tag: str, xml_path: Path) -> float:
+    """A finite number (NaN would pass every box comparison; infinity breaks int())."""
     text = _text(node, tag, xml_path)
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
-        raise BadSample(f"malformed annotation {xml_path}: <{tag}> is not a number ('{text}')") from None
+        raise BadSample(f"malformed annotation {xml_path}: <{tag}> is not a number ('{text[:40]}')") from None
+    if not math.isfinite(value):
+        raise BadSample(f"malformed annotation {xml_path}: <{tag}> is not a finite number ('{text[:40]}')")
+    return value
+
+
+def _basename(filename: str | None) -> str | None:
+    """The last component of an annotation's <filename>: images are only looked up in JPEGImages/."""
+    if not filename:
+        return None
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return name if name not in ("", ".", "..") and "\0" not in name else None
 
 
 def _find_image(root: Path, image_id: str, filename: str | None, xml_path: Path) -> Path:
     folder = root / "JPEGImages"
-    candidates = [folder / filename] if filename else []
+    name = _basename(filename)
+    candidates = [folder / name] if name else []
     candidates += [folder / (image_id + s) for s in IMAGE_SUFFIXES]
     for c in candidates:
-        if c.is_file():
-            return c
-    raise BadSample(f"image file missing for {xml_path}: {candidates[0]}")
+        try:
+            if c.is_file():
+                return c
+        except (OSError, ValueError):  # e.g. a name too long for the file system
+            continue
+    raise BadSample(f"image file missing for {xml_path}: {str(candidates[0])[:300]}")
+
+
+def check_image(image_path: Path, xml_path: Path) -> tuple[int, int]:
+    """(width, height) of an image that the tf.data pipelines will decode; BadSample naming it otherwise.
+
+    Opened as the style commands open images (a decompression bomb is refused, the file
+    is decoded in full, so a truncated one fails here), and then decoded by TensorFlow,
+    which will read it during training: a format it cannot decode would otherwise stop
+    an epoch halfway.
+    """
+    try:
+        load_image(image_path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(image_path) as img:
+                fmt, (width, height) = img.format, img.size
+    except UserInputError as exc:
+        raise BadSample(f"{exc} (for {xml_path})") from None
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise BadSample(f"cannot read image {image_path} (for {xml_path}): {exc}") from None
+    if fmt not in TF_IMAGE_FORMATS:
+        raise BadSample(f"image {image_path} (for {xml_path}) is {fmt}, which TensorFlow cannot decode "
+                        f"(use {', '.join(TF_IMAGE_FORMATS)})")
+    import tensorflow as tf
+
+    try:
+        shape = tf.io.decode_image(tf.io.read_file(str(image_path)), channels=3, expand_animations=False).shape
+    except (tf.errors.OpError, ValueError) as exc:
+        detail = (exc.message if isinstance(exc, tf.errors.OpError) else str(exc)).splitlines()[0]
+        raise BadSample(f"TensorFlow cannot decode image {image_path} (for {xml_path}): {detail}") from None
+    if (shape[1], shape[0]) != (width, height):
+        raise BadSample(f"image {image_path} (for {xml_path}) decodes as {shape[1]}×{shape[0]}, "
+                        f"not the {width}×{height} its header gives")
+    return width, height
 
 
 def read_annotation(root: Path, image_id: str, classes) -> Sample:
@@ -130,15 +192,11 @@ def read_annotation(root: Path, image_id: str, classes) -> Sample:
         raise BadSample(f"annotation file missing: {xml_path}")
     try:
         tree = ET.parse(xml_path).getroot()
-    except ET.ParseError as exc:
-        raise BadSample(f"malformed XML in {xml_path}: {exc}") from None
+    except (ET.ParseError, ValueError, LookupError, OSError) as exc:  # bad encodings raise the latter
+        raise BadSample(f"malformed XML in {xml_path}: {str(exc)[:200]}") from None
     filename = tree.findtext("filename")
-    image_path = _find_image(root, image_id, filename.strip() if filename else None, xml_path)
-    try:
-        with Image.open(image_path) as img:
-            width, height = img.size
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise BadSample(f"cannot read image {image_path} (for {xml_path}): {exc}") from None
+    image_path = _find_image(root, image_id, filename, xml_path)
+    width, height = check_image(image_path, xml_path)
     size = tree.find("size")
     if size is not None and size.find("width") is not None:
         xw, xh = int(_number(size, "width", xml_path)), int(_number(size, "height", xml_path))
@@ -150,7 +208,7 @@ def read_annotation(root: Path, image_id: str, classes) -> Sample:
         name = _text(obj, "name", xml_path)
         if name not in index:
             raise UserInputError(
-                f"unknown class '{name}' in {xml_path} (classes: {', '.join(classes)}; set them with --classes)")
+                f"unknown class '{name[:60]}' in {xml_path} (classes: {', '.join(classes)}; set them with --classes)")
         bb = obj.find("bndbox")
         if bb is None:
             raise BadSample(f"malformed annotation {xml_path}: object {n} has no <bndbox>")
@@ -168,6 +226,21 @@ def read_annotation(root: Path, image_id: str, classes) -> Sample:
     return Sample(image_path, xml_path, width, height,
                   np.asarray(boxes, np.float32).reshape(-1, 4), np.asarray(labels, np.int32),
                   np.asarray(difficult, bool))
+
+
+def classes_in_annotations(root, split: str = "train") -> tuple:
+    """The sorted class names used by the objects of a split (unreadable annotations are passed over:
+    reading the split reports them)."""
+    root = check_root(root)
+    ids, _ = split_ids(root, split)
+    names = set()
+    for image_id in ids:
+        try:
+            tree = ET.parse(root / "Annotations" / f"{image_id}.xml").getroot()
+        except (ET.ParseError, ValueError, LookupError, OSError):
+            continue
+        names.update(t.strip() for t in (obj.findtext("name") for obj in tree.iter("object")) if t and t.strip())
+    return tuple(sorted(names))
 
 
 def load_voc(root, split: str = "train", classes=VOC_CLASSES, strict: bool = True, warn=None) -> VOCDataset:

@@ -7,67 +7,24 @@ truncated VGG16 (conv1_1 … conv5_3) whose layers are all frozen.
 """
 from __future__ import annotations
 
-import json
 from functools import lru_cache
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import keras
 import numpy as np
-import tensorflow as tf
+import tensorflow as tf  # noqa: F401
 
 from models import SSD300, VGG16, vgg16_layer_specs
+# The checkpoint format lives in models.checkpoint; its names stay importable from here.
+from models.checkpoint import (CAFFE, SSD_WEIGHTS_DIR, CheckpointError, Preprocessing,  # noqa: F401
+                               find_checkpoint, load_checkpoint, metadata_path, save_ssd300)
 from style_transfer.errors import UserInputError
 from style_transfer.nst.weights import imagenet_vgg16_weights
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SSD_WEIGHTS_DIR = PROJECT_ROOT / "ssd_weights"
 VGG16_LAYER_NAMES = tuple(name for name, _, _ in vgg16_layer_specs(5))
 # The first five layers feed the style loss; layer -2 (conv5_2) feeds the content loss.
 DEFAULT_STYLE_LAYERS = VGG16_LAYER_NAMES[:5]
 DEFAULT_CONTENT_LAYERS = (VGG16_LAYER_NAMES[-2],)
-
-
-@dataclass(frozen=True)
-class Preprocessing:
-    """How a backbone expects its input: channel order, mean subtracted, scale (from 0–255)."""
-
-    bgr: bool = True
-    mean: tuple = (103.939, 116.779, 123.68)
-    scale: float = 1.0
-
-    def apply(self, rgb):
-        """Map a 0–255 RGB tensor to the backbone's input space."""
-        x = rgb[..., ::-1] if self.bgr else rgb
-        return (x - tf.constant(self.mean, x.dtype)) * self.scale
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "Preprocessing":
-        return cls(bool(d["bgr"]), tuple(float(v) for v in d["mean"]), float(d.get("scale", 1.0)))
-
-
-CAFFE = Preprocessing()  # what ImageNet VGG16 (and so SSD300) expects
-
-
-def metadata_path(weights_path: Path) -> Path:
-    """The JSON file beside a checkpoint recording its classes and preprocessing."""
-    name = Path(weights_path).name
-    stem = name[: -len(".weights.h5")] if name.endswith(".weights.h5") else Path(name).stem
-    return Path(weights_path).with_name(stem + ".json")
-
-
-def save_ssd300(ssd: SSD300, path, preprocessing: Preprocessing = CAFFE, extra: dict | None = None) -> None:
-    """Save SSD300 weights (.weights.h5) with a JSON sidecar of classes and preprocessing."""
-    path = Path(path)
-    ssd.save_weights(str(path))
-    meta = {"classes": list(ssd.class_names), "preprocessing": asdict(preprocessing), **(extra or {})}
-    metadata_path(path).write_text(json.dumps(meta, indent=2))
-
-
-def find_checkpoint(search_dir: Path = SSD_WEIGHTS_DIR) -> Path | None:
-    """The first `*.weights.h5` in `ssd_weights/`, if any."""
-    found = sorted(Path(search_dir).glob("*.weights.h5")) if Path(search_dir).is_dir() else []
-    return found[0] if found else None
 
 
 def init_vgg16_from_imagenet(layers) -> None:
@@ -82,23 +39,18 @@ def load_ssd300(ssd_weights=None, search_dir: Path = SSD_WEIGHTS_DIR):
     """Instantiate SSD300 and load its weights.
 
     Returns (ssd, preprocessing, description). With no checkpoint given or found in
-    `search_dir`, the VGG16 part is initialised from ImageNet VGG16.
+    `search_dir`, the VGG16 part is initialised from ImageNet VGG16. The checkpoint is
+    read by models.checkpoint.load_checkpoint, which checks its JSON sidecar.
     """
     path = Path(ssd_weights) if ssd_weights else find_checkpoint(search_dir)
     if path is None:
         ssd = SSD300()
         init_vgg16_from_imagenet(ssd.vgg16_layers())
         return ssd, CAFFE, "SSD300 with ImageNet VGG16 backbone (no VOC checkpoint)"
-    if not path.is_file():
-        raise UserInputError(f"SSD300 weights not found: {path}")
-    meta_file = metadata_path(path)
-    meta = json.loads(meta_file.read_text()) if meta_file.exists() else {}
-    ssd = SSD300(class_names=meta.get("classes")) if meta.get("classes") else SSD300()
     try:
-        ssd.load_weights(str(path))
-    except Exception as exc:  # Keras raises ValueError/OSError/KeyError for foreign files
-        raise UserInputError(f"cannot load SSD300 weights from {path}: {str(exc).splitlines()[0]}") from None
-    prep = Preprocessing.from_dict(meta["preprocessing"]) if "preprocessing" in meta else CAFFE
+        ssd, prep, _ = load_checkpoint(path)
+    except CheckpointError as exc:
+        raise UserInputError(str(exc)) from None
     return ssd, prep, f"SSD300 checkpoint {path.name}"
 
 

@@ -82,18 +82,49 @@ def verify_imagenet_weights(weights: dict[str, list[np.ndarray]]) -> None:
             raise ValueError(f"{layer} {kind}{list(index)} = {got}, expected {expected}")
 
 
-def imagenet_vgg16_weights() -> dict[str, list[np.ndarray]]:
-    """ImageNet VGG16 conv weights keyed by SSD layer name (conv1_1 …), converted once and cached."""
-    path = cache_dir() / CACHE_FILENAME
-    if path.exists():
-        with np.load(path) as data:
-            weights = {n: [data[f"{n}/kernel"], data[f"{n}/bias"]] for n in IMAGENET_CONV_NAMES}
-    else:
-        weights = convert_onnx(find_onnx_file())
-        verify_imagenet_weights(weights)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}.npz")
-        np.savez(tmp, **{f"{n}/{k}": w[i] for n, w in weights.items() for i, k in enumerate(("kernel", "bias"))})
-        os.replace(tmp, path)
+def check_weights(weights: dict[str, list[np.ndarray]]) -> None:
+    """Raise ValueError unless `weights` are 13 float32 conv layers of VGG16's shapes with ImageNet's values."""
+    in_channels = 3
+    for name in IMAGENET_CONV_NAMES:
+        kernel, bias = weights[name]
+        if kernel.dtype != np.float32 or bias.dtype != np.float32:
+            raise ValueError(f"{name} is {kernel.dtype}/{bias.dtype}, not float32")
+        if kernel.ndim != 4 or kernel.shape[:3] != (3, 3, in_channels) or bias.shape != (kernel.shape[3],):
+            raise ValueError(f"{name} has shapes {kernel.shape} and {bias.shape}")
+        if not (np.isfinite(kernel).all() and np.isfinite(bias).all()):
+            raise ValueError(f"{name} holds NaN or infinite values")
+        in_channels = kernel.shape[3]
     verify_imagenet_weights(weights)
+
+
+def _read_cache(path: Path) -> dict[str, list[np.ndarray]]:
+    with np.load(path, allow_pickle=False) as data:
+        weights = {n: [np.asarray(data[f"{n}/kernel"]), np.asarray(data[f"{n}/bias"])] for n in IMAGENET_CONV_NAMES}
+    check_weights(weights)
+    return weights
+
+
+def imagenet_vgg16_weights() -> dict[str, list[np.ndarray]]:
+    """ImageNet VGG16 conv weights keyed by SSD layer name (conv1_1 …), converted once and cached.
+
+    A cache that cannot be read or fails the checks (truncated, zeroed, another dtype,
+    a layer missing) is converted again from the ONNX file and replaced.
+    """
+    path = cache_dir() / CACHE_FILENAME
+    weights = None
+    if path.exists():
+        try:
+            weights = _read_cache(path)
+        except Exception:  # noqa: BLE001 - any damage to the cache means: convert again
+            weights = None
+    if weights is None:
+        weights = convert_onnx(find_onnx_file())
+        check_weights(weights)
+        tmp = path.with_suffix(f".tmp{os.getpid()}.npz")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(tmp, **{f"{n}/{k}": w[i] for n, w in weights.items() for i, k in enumerate(("kernel", "bias"))})
+            os.replace(tmp, path)
+        except OSError:  # an unwritable cache costs a conversion next time, nothing more
+            tmp.unlink(missing_ok=True)
     return {IMAGENET_TO_SSD[n]: w for n, w in weights.items()}

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 import deepforest_voc  # noqa: E402
+from tiny_voc import make_tiny_voc  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -21,3 +23,10 @@ def tree_voc(tmp_path_factory):
     info = deepforest_voc.build_voc_tree(root, wheel)
     assert info["boxes"] > 300 and len(info["test"]) >= 5
     return root
+
+
+
+@pytest.fixture
+def tiny_voc(tmp_path):
+    """A VOC root with one 64×48 JPEG 'a.jpg' and its annotation (two Tree boxes)."""
+    return make_tiny_voc(tmp_path / "tiny")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from style_transfer.cli.options import positive_float, positive_int
+from style_transfer.cli.options import non_negative_float, positive_float, positive_int
 from style_transfer.errors import UserInputError
 
 
@@ -22,7 +22,8 @@ def register(subparsers) -> None:
                     "put it in ssd_weights/ or pass --ssd-weights to use its backbone for style transfer.")
     p.add_argument("--voc-root", required=True, metavar="DIR", help="VOC-format data set root")
     p.add_argument("-o", "--output", required=True, metavar="OUT.weights.h5", help="checkpoint to write")
-    add_classes_option(p, "foreground class names, space- or comma-separated (default: the 20 VOC classes)")
+    add_classes_option(p, "foreground class names, space- or comma-separated (default: the 20 VOC classes, "
+                          "or the classes found in the annotations when they are not VOC's)")
     p.add_argument("--split", default="train", help="image set to train on (default train)")
     p.add_argument("--epochs", type=positive_int, default=10, help="epochs (default 10)")
     p.add_argument("--batch-size", type=positive_int, default=8, help="images per step (default 8)")
@@ -31,7 +32,7 @@ def register(subparsers) -> None:
     p.add_argument("--lr", type=positive_float, default=1e-3, help="learning rate (default 0.001)")
     p.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd",
                    help="SGD with momentum 0.9 (default, as in the paper) or Adam")
-    p.add_argument("--weight-decay", type=float, default=5e-4, help="weight decay (default 0.0005)")
+    p.add_argument("--weight-decay", type=non_negative_float, default=5e-4, help="weight decay (default 0.0005)")
     p.add_argument("--no-augment", action="store_true", help="no data augmentation (resize only)")
     p.add_argument("--freeze-stages", type=int, choices=range(6), default=0, metavar="K",
                    help="keep VGG16 stages 1..K at their ImageNet weights (0-5; default 0: train all)")
@@ -46,11 +47,13 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from style_transfer.detection.checkpoint import check_checkpoint_name, read_metadata
-    from style_transfer.detection.voc import check_root, parse_classes
+    from models.ssd300 import VOC_CLASSES
+    from style_transfer.detection.voc import check_root, classes_in_annotations, parse_classes
 
     output = check_checkpoint_name(args.output)
     root = check_root(args.voc_root)
     classes = parse_classes(args.classes)
+    classes_from_checkpoint = False
     if args.resume:
         resume = Path(args.resume)
         if not resume.is_file():
@@ -60,8 +63,13 @@ def run(args) -> int:
         saved = read_metadata(resume).get("classes")
         if saved and args.classes is None:
             classes = tuple(saved)  # resuming: the checkpoint's classes unless others are asked for
-    if args.weight_decay < 0:
-        raise UserInputError(f"--weight-decay must not be negative, got {args.weight_decay}")
+            classes_from_checkpoint = True
+    if args.classes is None and not classes_from_checkpoint:
+        found = classes_in_annotations(root, args.split)
+        if found and not set(found) <= set(VOC_CLASSES):
+            classes = found  # not a VOC data set: train for the classes it is labelled with
+            print(f"style-transfer: using the {len(found)} classes found in the annotations "
+                  f"(set them with --classes): {', '.join(found)}", file=sys.stderr)
     if not output.parent.exists():
         output.parent.mkdir(parents=True, exist_ok=True)
 

@@ -40,7 +40,7 @@ def conv_with_forward_input_gradient(inputs, kernel):
     """'same' stride-1 conv of `inputs` whose gradient with respect to `inputs` is itself computed
     as a forward convolution (with `flipped_kernel`); no gradient flows to `kernel`.
 
-    On CPU, TensorFlow's Conv2DBackpropInput at 1024×681 px needs about 1 GB of scratch memory per
+    On CPU, TensorFlow's Conv2DBackpropInput on a large image needs a large scratch buffer per
     64-channel layer and runs at half the speed of a forward conv; this form needs neither.
     """
     kernel = tf.convert_to_tensor(kernel)

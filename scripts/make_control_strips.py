@@ -14,10 +14,10 @@ from PIL import Image, ImageDraw, ImageFont
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from style_transfer.api import load_feature_extractor, stylize_images  # noqa: E402
-from style_transfer.nst.controls import scale_style  # noqa: E402
+from style_transfer.api import stylize_images  # noqa: E402
+from style_transfer.nst.network import default_network  # noqa: E402
+from style_transfer.nst.prepare import scale_style  # noqa: E402
 from style_transfer.media.images import load_array, save_image  # noqa: E402
-from style_transfer.nst.optimizer import StyleSettings  # noqa: E402
 
 IMGS, OUT = ROOT / "imgs", ROOT / "docs" / "images"
 CONTENT, STYLE, STYLE2 = IMGS / "chelsea.jpg", IMGS / "GreatWave.png", IMGS / "kandinky.png"
@@ -67,7 +67,7 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(STRIPS))
     args = parser.parse_args()
     only = args.only.split(",")
-    extractor = load_feature_extractor()
+    extractor = default_network()
     content = load_array(CONTENT, args.size)
     hw = content.shape[:2]
     style, style2 = scale_style(load_array(STYLE), hw), scale_style(load_array(STYLE2), hw)
@@ -76,8 +76,8 @@ def main() -> None:
     def run(key, styles=STYLE, **kw):
         if key not in cache:
             steps = kw.pop("steps", args.steps)
-            r = stylize_images(CONTENT, styles, StyleSettings(steps=steps), size=args.size, extractor=extractor,
-                               progress=False, seed=0, **kw)
+            r = stylize_images(CONTENT, styles, size=args.size, network=extractor, progress=False, steps=steps,
+                               seed=0, **kw)
             print(f"{key}: {r.seconds:.0f} s, style {r.history['style'][-1]:.3g}, "
                   f"content {r.history['content'][-1]:.3g}", flush=True)
             cache[key] = r.image

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from models import SSD300
+from models import checkpoint as C
 from style_transfer.nst import network as B
 from style_transfer.errors import UserInputError
 from style_transfer.nst.weights import imagenet_vgg16_weights
@@ -109,7 +110,7 @@ def test_content_features_are_conv5_2s_activation(extractor):
     """The content layer's features equal conv5_2's output computed layer by layer, independently of
     the tapped model (same shape as conv5_1's and conv5_3's, so compare values, not names)."""
     x = np.random.RandomState(2).uniform(0, 255, (1, 48, 64, 3)).astype(np.float32)
-    h = np.asarray(B.CAFFE.apply(x))
+    h = np.asarray(C.CAFFE.apply(x))
     for layer in extractor.vgg.layers[1:]:
         h = layer(h)
         if layer.name == "conv5_2":
@@ -123,7 +124,7 @@ def test_content_features_are_conv5_2s_activation(extractor):
 
 def test_caffe_preprocessing(extractor):
     rgb = np.array([[[[10.0, 20.0, 30.0]]]], np.float32)
-    out = np.asarray(B.CAFFE.apply(rgb))
+    out = np.asarray(C.CAFFE.apply(rgb))
     np.testing.assert_allclose(out[0, 0, 0], [30 - 103.939, 20 - 116.779, 10 - 123.68], rtol=1e-6)
 
 
@@ -134,11 +135,11 @@ def test_checkpoint_backbone_replaces_imagenet(tmp_path):
         if layer.weights:
             layer.set_weights([rng.normal(0, 0.01, w.shape).astype("float32") for w in layer.get_weights()])
     path = tmp_path / "trees.weights.h5"
-    B.save_ssd300(ssd, path, B.Preprocessing(bgr=False, mean=(1.0, 2.0, 3.0)))
+    C.save_ssd300(ssd, path, C.Preprocessing(bgr=False, mean=(1.0, 2.0, 3.0)))
     meta = json.loads((tmp_path / "trees.json").read_text())
     assert meta["classes"] == ["tree"] and meta["preprocessing"]["bgr"] is False
     ex = B.build_feature_extractor(path)
-    assert ex.preprocessing == B.Preprocessing(bgr=False, mean=(1.0, 2.0, 3.0))
+    assert ex.preprocessing == C.Preprocessing(bgr=False, mean=(1.0, 2.0, 3.0))
     np.testing.assert_array_equal(ex.vgg.get_layer("conv2_1").get_weights()[0],
                                   ssd.get_layer("conv2_1").get_weights()[0])
     # and the search directory picks it up by itself

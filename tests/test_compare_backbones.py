@@ -5,6 +5,7 @@ from PIL import Image
 
 from paths import IMGS
 from models import SSD300
+from models import checkpoint as C
 from style_transfer.nst import network as B
 from style_transfer.showcase.compare import compare_backbones, comparison_extractors, comparison_figure
 from style_transfer.nst.config import StyleConfig
@@ -37,7 +38,7 @@ def test_with_checkpoint_a_uses_its_weights(tmp_path):
     kernel, bias = conv.get_weights()
     conv.set_weights([kernel * 1.5, bias + 0.25])  # a "fine-tuned" backbone
     path = tmp_path / "voc.weights.h5"
-    B.save_ssd300(ssd, path)
+    C.save_ssd300(ssd, path)
     (_, la, ea), (_, _, eb), _ = comparison_extractors(path)
     assert "checkpoint voc.weights.h5" in la and "same weights" not in la
     got = ea.vgg.get_layer("conv1_1").get_weights()

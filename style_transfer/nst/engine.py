@@ -71,6 +71,17 @@ def make_reproducible(seed: int | None) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
+def begin(config: StyleConfig, network: FeatureExtractor | None = None) -> FeatureExtractor:
+    """Start a run: seed once, and return the loss network tapped at the config's layers
+    (the default network when none is given). Every entry point that stylises calls this first."""
+    make_reproducible(config.seed)
+    if network is None:
+        from style_transfer.nst.network import default_network
+
+        network = default_network()
+    return network.with_layers(config.style_layers, config.content_layers)
+
+
 def compiled(network: FeatureExtractor, config: StyleConfig, height: int, width: int):
     """The (StyleLoss, ImageOptimizer) pair for these loss settings and image shape, built once."""
     key = (config.optimizer, config.lr, config.style_weight, config.content_weight, config.tv_weight,
@@ -102,12 +113,7 @@ def stylize(content, styles, config: StyleConfig | None = None, network: Feature
     blended by `config.style_blend`). `callback(Progress)` is called after every step; the run
     stops early once the total loss at full size is ≤ `config.until_loss`."""
     config = config or StyleConfig()
-    make_reproducible(config.seed)
-    if network is None:
-        from style_transfer.nst.network import default_network
-
-        network = default_network()
-    network = network.with_layers(config.style_layers, config.content_layers)
+    network = begin(config, network)
     content = np.asarray(content, np.float32)
     styles = list(styles) if isinstance(styles, (list, tuple)) else [styles]
     prep = prepare(content, styles, config)

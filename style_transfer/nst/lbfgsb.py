@@ -1,8 +1,8 @@
 """L-BFGS-B on a box, driving SciPy's L-BFGS-B routine directly.
 
 `scipy.optimize.minimize(method="L-BFGS-B")` converts the bounds with Python loops
-over every variable: about 16 s per call for a 1024×681 RGB image and 2 s at 300×300,
-more than several loss evaluations. Here the bounds are arrays from the start; the
+over every variable, which on a large image costs more than several loss evaluations
+(README, Speed, has the figures). Here the bounds are arrays from the start; the
 algorithm and its iterates are SciPy's own (a test checks they match `minimize`).
 """
 from __future__ import annotations

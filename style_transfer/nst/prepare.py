@@ -10,22 +10,16 @@ import numpy as np
 from PIL import Image
 
 from style_transfer.errors import UserInputError
+from style_transfer.media.images import to_pil
 from style_transfer.nst import color
 from style_transfer.nst.config import StyleConfig
 
 MIN_STYLE_SIDE = 16  # below this the deeper style layers have (next to) nothing to describe
 
 
-def _pil(image) -> Image.Image:
-    """A PIL image or H×W×3 array (0–255) as an RGB PIL image."""
-    if isinstance(image, Image.Image):
-        return image.convert("RGB")
-    return Image.fromarray(np.clip(np.rint(np.asarray(image, np.float32)), 0, 255).astype(np.uint8), "RGB")
-
-
 def scale_style(style, content_hw, scale: float = 1.0) -> np.ndarray:
     """The style image resized, aspect kept, so its longest side is `scale` × the content's; float32."""
-    img = _pil(style)
+    img = to_pil(style)
     longest = max(1, round(scale * max(content_hw)))
     ratio = longest / max(img.size)
     size = (max(1, round(img.width * ratio)), max(1, round(img.height * ratio)))
@@ -39,7 +33,7 @@ def scale_style(style, content_hw, scale: float = 1.0) -> np.ndarray:
 
 def cover_crop(image, hw) -> np.ndarray:
     """An image scaled to cover H×W (aspect kept, no stretching) and centre-cropped to it; float32."""
-    img = _pil(image)
+    img = to_pil(image)
     h, w = hw
     ratio = max(w / img.width, h / img.height)
     size = (max(w, round(img.width * ratio)), max(h, round(img.height * ratio)))

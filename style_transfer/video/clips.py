@@ -4,15 +4,11 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from style_transfer.media.images import load_image
+from style_transfer.media.images import is_path, load_image, to_pil
 
 
 def _picture(image) -> Image.Image:
-    if isinstance(image, Image.Image):
-        return image.convert("RGB")
-    if isinstance(image, np.ndarray):
-        return Image.fromarray(np.asarray(image, np.uint8), "RGB")
-    return load_image(image)
+    return load_image(image) if is_path(image) else to_pil(image)
 
 
 def pan_frames(image, size: tuple[int, int], frames: int, dx: int = 2, dy: int = 0, height: int | None = None):

@@ -22,7 +22,8 @@ from style_transfer.errors import UserInputError
 from style_transfer.media.video import VideoReader, VideoWriter
 from style_transfer.nst import color
 from style_transfer.nst.config import StyleConfig
-from style_transfer.nst.engine import compiled, make_reproducible, to_uint8
+from style_transfer.nst.config import DEFAULT_SIZE
+from style_transfer.nst.engine import begin, compiled, to_uint8
 from style_transfer.nst.prepare import finish, initial_image, prepare
 from style_transfer.video.defaults import (DEFAULT_FIRST_FRAME_STEPS, DEFAULT_STEPS_PER_FRAME,
                                            DEFAULT_TEMPORAL_WEIGHT, INSETS, LATER_LR_FACTOR)
@@ -81,7 +82,7 @@ class FrameStylizer:
         self.styles, self.config = list(styles), config
         self.steps_per_frame, self.first_frame_steps = steps_per_frame, first_frame_steps
         self.independent, self.flow_method = independent, flow_method
-        self.network = network.with_layers(config.style_layers, config.content_layers)
+        self.network = begin(config, network)
         base = config.replace(optimizer="adam", scales=((1.0, None),), temporal_weight=0.0)
         self.first = compiled(self.network, base, height, width)
         self.later = self.first
@@ -127,7 +128,7 @@ class FrameStylizer:
 
 
 def stylize_video(source, styles, output, config: StyleConfig | None = None, network=None, *,
-                  start: int = 0, end: int | None = None, skip: int = 1, size: int | None = 320,
+                  start: int = 0, end: int | None = None, skip: int = 1, size: int | None = DEFAULT_SIZE,
                   resize: tuple[int, int] | None = None, fps: float | None = None, inset: str = "none",
                   progress: bool = True, on_frame=None, **frame_options) -> VideoResult:
     """Stylise video `source` with `styles` (H×W×3 arrays or PIL images) into `output` (.gif or .mp4).
@@ -139,19 +140,17 @@ def stylize_video(source, styles, output, config: StyleConfig | None = None, net
     called for every frame.
     """
     from style_transfer.figures.layout import add_inset
-    from style_transfer.nst.network import default_network
 
     if inset not in INSETS:
         raise UserInputError(f"--inset must be one of {', '.join(INSETS)}, got {inset!r}")
     config = config or StyleConfig()
     styles = list(styles) if isinstance(styles, (list, tuple)) else [styles]
     output = Path(output)
-    make_reproducible(config.seed)
     with VideoReader(source, start=start, end=end, skip=skip, size=size, resize=resize,
                      even=output.suffix.lower() == ".mp4") as reader:
         out_fps = float(fps) if fps else reader.fps / skip
         width, height = reader.size
-        stylizer = FrameStylizer(network or default_network(), styles, config, height, width, **frame_options)
+        stylizer = FrameStylizer(network, styles, config, height, width, **frame_options)
         result = VideoResult(path=output, size=reader.size, fps=out_fps, independent=stylizer.independent)
         with VideoWriter(output, out_fps, reader.size) as writer, \
                 tqdm(reader, total=reader.count, desc="frames", unit="frame", disable=not progress) as bar:

@@ -6,6 +6,7 @@ import shutil
 import numpy as np
 import pytest
 
+from models import checkpoint as C
 from style_transfer.nst import network as B
 from style_transfer.cli.main import main
 from style_transfer.detection.checkpoint import load_detector, optimizer_path
@@ -51,9 +52,9 @@ def cli_checkpoint(tree_voc, tmp_path_factory):
 
 
 def test_train_ssd_checkpoint_records_classes_preprocessing_and_state(cli_checkpoint):
-    meta = json.loads(B.metadata_path(cli_checkpoint).read_text())
+    meta = json.loads(C.metadata_path(cli_checkpoint).read_text())
     assert meta["classes"] == ["Tree"]
-    assert B.Preprocessing.from_dict(meta["preprocessing"]) == B.CAFFE
+    assert C.Preprocessing.from_dict(meta["preprocessing"]) == C.CAFFE
     assert meta["epoch"] == 1 and meta["step"] == 1 and meta["input"]["size"] == [300, 300]
     assert optimizer_path(cli_checkpoint).exists()
     assert not [p for p in cli_checkpoint.parent.iterdir() if p.name.startswith(".")]  # no temp files left
@@ -61,7 +62,7 @@ def test_train_ssd_checkpoint_records_classes_preprocessing_and_state(cli_checkp
 
 def test_checkpoint_loads_into_ssd300_and_style_pipeline(cli_checkpoint, tmp_path, capsys):
     ssd, prep, meta, _ = load_detector(cli_checkpoint)
-    assert ssd.num_classes == 2 and ssd.class_names == ("Tree",) and prep == B.CAFFE
+    assert ssd.num_classes == 2 and ssd.class_names == ("Tree",) and prep == C.CAFFE
     ssd2, _, desc = B.load_ssd300(cli_checkpoint)
     assert "trees.weights.h5" in desc and ssd2.class_names == ("Tree",)
     for a, b in zip(ssd.weights, ssd2.weights):
@@ -91,7 +92,7 @@ def test_resume_continues_epochs_and_optimizer(cli_checkpoint, tree_voc, capsys)
     assert main(args[:3] + ["-o", str(cli_checkpoint)] + args[5:] + ["--epochs", "2"]) == 2
     assert "would overwrite" in capsys.readouterr().err
     assert main(args + ["--epochs", "2"]) == 0
-    meta = json.loads(B.metadata_path(out).read_text())
+    meta = json.loads(C.metadata_path(out).read_text())
     assert meta["classes"] == ["Tree"] and meta["epoch"] == 2 and meta["step"] == 2
     with np.load(optimizer_path(cli_checkpoint)) as before, np.load(optimizer_path(out)) as after:
         assert int(before["v0"]) == 1 and int(after["v0"]) == 2  # optimiser iterations carried on

@@ -34,6 +34,18 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
+class ExamplesHelpFormatter(argparse.HelpFormatter):
+    """Text with line breaks (the examples epilogs) is printed as written; one long line is wrapped.
+
+    RawDescriptionHelpFormatter would also stop the one-line descriptions from being wrapped.
+    """
+
+    def _fill_text(self, text, width, indent):
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from style_transfer import __version__
 
@@ -43,15 +55,16 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples:\n"
                "  style-transfer image imgs/chelsea.jpg imgs/GreatWave.png -o out.png\n"
                "  style-transfer image --help",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        formatter_class=ExamplesHelpFormatter)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     verbose_help = "let TensorFlow's own log lines through (hidden by default)"
     parser.add_argument("--verbose", action="store_true", help=verbose_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=OneLineParser)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
-    # Also accepted after the command; SUPPRESS keeps a flag given before it.
     for command_parser in sub.choices.values():
+        command_parser.formatter_class = ExamplesHelpFormatter
+        # Also accepted after the command; SUPPRESS keeps a flag given before it.
         command_parser.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
                                     help=verbose_help)
     return parser

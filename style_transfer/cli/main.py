@@ -141,6 +141,18 @@ def main(argv=None) -> int:
             native_filter.close()
 
 
+def close_progress_bars() -> None:
+    """Finish the progress bars an interruption left open, so our message starts on its own line."""
+    tqdm_module = sys.modules.get("tqdm")
+    if tqdm_module is None:
+        return
+    for bar in list(getattr(tqdm_module.tqdm, "_instances", ())):
+        try:
+            bar.close()
+        except Exception:  # a bar half torn down by the interruption: the message matters more
+            pass
+
+
 def run_command(func, args) -> int:
     """Run one sub-command; map user errors to status 2, Ctrl-C to 130 and SIGTERM to 143.
 
@@ -172,6 +184,7 @@ def run_command(func, args) -> int:
     except BaseException as exc:
         if not (received or isinstance(exc, KeyboardInterrupt)):
             raise
+        close_progress_bars()
         if received == signal.SIGTERM:
             print("style-transfer: terminated", file=sys.stderr)
             return SIGNAL_EXIT[signal.SIGTERM]

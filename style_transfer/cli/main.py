@@ -133,7 +133,12 @@ def main(argv=None) -> int:
     if not verbose:
         quiet_libraries()
     # An in-process caller that replaced sys.stderr (a test capturing it) keeps what it set up.
-    native_filter = NativeLogFilter() if not verbose and sys.stderr is sys.__stderr__ else None
+    native_filter = None
+    if not verbose and sys.stderr is not None and sys.stderr is sys.__stderr__:
+        try:
+            native_filter = NativeLogFilter()
+        except OSError:  # no usable descriptor 2 (closed, or not a file): nothing to filter
+            native_filter = None
     try:
         return run_command(args.func, args)
     finally:

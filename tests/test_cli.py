@@ -3,13 +3,16 @@ import os
 import signal
 import struct
 import subprocess
+import time
+import tomllib
 import zlib
 
 import pytest
 from PIL import Image
 
-from paths import IMGS
-from style_transfer.cli.main import run_command
+from conftest import cli_command
+from paths import IMGS, ROOT
+from style_transfer.cli.main import NATIVE_LOG_LINE, main, run_command
 
 CONTENT, STYLE = IMGS / "chelsea.jpg", IMGS / "GreatWave.png"
 
@@ -116,7 +119,9 @@ def test_ctrl_c_during_image_stylising_exits_130_without_output(cli_process, tmp
     out = tmp_path / "o.png"
     proc = cli_process("image", CONTENT, STYLE, "-o", out, "--size", 64, "--steps", 100000, stderr=subprocess.PIPE)
     seen = b""
-    while b"step/s" not in seen and proc.poll() is None:  # wait until steps are being taken
+    # Wait for the first finished step: a signal while the progress bar is still being set up or the
+    # step function is first traced can leave the bar's line unfinished or print TensorFlow's traceback.
+    while b" 1/100000 " not in seen and proc.poll() is None:
         seen += os.read(proc.stderr.fileno(), 4096)
     proc.send_signal(signal.SIGINT)
     _, rest = proc.communicate(timeout=120)
@@ -124,3 +129,116 @@ def test_ctrl_c_during_image_stylising_exits_130_without_output(cli_process, tmp
     assert proc.returncode == 130, err
     assert err.strip().splitlines()[-1] == "style-transfer: interrupted" and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+ARGUMENT_ERRORS = {
+    "missing required": (["image", CONTENT, STYLE], "style-transfer image",
+                         "the following arguments are required: -o/--output"),
+    "bad choice": (["image", CONTENT, STYLE, "-o", "x.png", "--optimizer", "sgd"], "style-transfer image",
+                   "argument --optimizer: invalid choice: 'sgd'"),
+    "bad type": (["train-ssd", "--voc-root", "v", "-o", "x.weights.h5", "--epochs", "ten"],
+                 "style-transfer train-ssd", "argument --epochs"),
+    "bad float": (["image", CONTENT, STYLE, "-o", "x.png", "--until-loss", "low"], "style-transfer image",
+                  "argument --until-loss: invalid float value: 'low'"),
+    "unknown option": (["image", CONTENT, STYLE, "-o", "x.png", "--colour"], "style-transfer",
+                       "unrecognized arguments: --colour"),
+    "unknown command": (["stylise"], "style-transfer", "argument COMMAND: invalid choice: 'stylise'"),
+    "no command": ([], "style-transfer", "the following arguments are required: COMMAND"),
+}
+
+
+@pytest.mark.parametrize("case", list(ARGUMENT_ERRORS))
+def test_argument_error_is_one_line_pointing_to_help(capsys, case):
+    argv, prog, message = ARGUMENT_ERRORS[case]
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(a) for a in argv])
+    assert exit_info.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith(f"{prog}: error: ") and message in err, err
+    assert err.endswith(f" (see '{prog} --help')\n"), err
+
+
+def test_argument_error_from_the_command_line_is_one_line(cli):
+    r = cli("grid", "--content", CONTENT, "-o", "x.jpg")
+    assert r.returncode == 2
+    assert r.stderr == ("style-transfer grid: error: the following arguments are required: --styles "
+                        "(see 'style-transfer grid --help')\n")
+    assert r.stdout == ""
+
+
+def test_version_is_the_project_version(capsys):
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"style-transfer {version}\n"
+
+
+@pytest.mark.parametrize("command", ["image", "grid", "concat", "compare-backbones", "video", "flicker",
+                                     "train-ssd", "detect", "evaluate-ssd"])
+def test_every_command_help_ends_with_examples(capsys, command):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    examples = capsys.readouterr().out.split("\nexamples:\n")[1]
+    assert examples.startswith(f"  style-transfer {command} ")
+
+
+def _run_without_log_level(*args):
+    """Run the CLI as a user would: no TF_CPP_MIN_LOG_LEVEL set beforehand."""
+    argv, env = cli_command(*args)
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    return subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_quiet_run_prints_nothing_on_stderr(tmp_path):
+    out = tmp_path / "x.png"
+    r = _run_without_log_level("image", CONTENT, STYLE, "-o", out, "--size", 48, "--steps", 2, "--quiet")
+    assert r.returncode == 0 and r.stderr == "" and r.stdout == ""
+    assert out.exists()
+
+
+def test_verbose_lets_tensorflow_log_lines_through(tmp_path):
+    r = _run_without_log_level("--verbose", "image", CONTENT, STYLE, "-o", tmp_path / "x.png", "--size", 48,
+                               "--steps", 1, "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert any(NATIVE_LOG_LINE.match(line.encode()) for line in r.stderr.splitlines()), r.stderr
+
+
+def test_sigterm_while_stylising_exits_143_without_output(cli_process, tmp_path):
+    out = tmp_path / "o.png"
+    proc = cli_process("image", CONTENT, STYLE, "-o", out, "--size", 64, "--steps", 100000,
+                       "--progress-gif", tmp_path / "p.gif", stderr=subprocess.PIPE)
+    seen = b""
+    # Wait for the first finished step: a signal while the progress bar is still being set up or the
+    # step function is first traced can leave the bar's line unfinished or print TensorFlow's traceback.
+    while b" 1/100000 " not in seen and proc.poll() is None:
+        seen += os.read(proc.stderr.fileno(), 4096)
+    proc.send_signal(signal.SIGTERM)
+    _, rest = proc.communicate(timeout=120)
+    err = (seen + rest).decode()
+    assert proc.returncode == 143, err
+    assert err.strip().splitlines()[-1] == "style-transfer: terminated" and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sigterm_while_a_video_is_being_written_leaves_no_temp_file(cli_process, tmp_path):
+    from style_transfer.video.clips import pan_frames, write_clip
+
+    (tmp_path / "in").mkdir()
+    clip = write_clip(pan_frames(CONTENT, (64, 48), 4, dx=2), tmp_path / "in" / "clip.gif", fps=8)
+    out = tmp_path / "out" / "styled.gif"
+    out.parent.mkdir()
+    proc = cli_process("video", clip, STYLE, "-o", out, "--first-frame-steps", 1, "--steps-per-frame", 100000,
+                       stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 300
+    while not list(out.parent.glob(".styled.*")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert proc.poll() is None, proc.stderr.read().decode()
+    time.sleep(1)  # into the frames after the temp file was opened
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    err = err.decode()
+    assert proc.returncode == 143, err
+    assert err.strip().splitlines()[-1] == "style-transfer: terminated" and "Traceback" not in err
+    assert list(out.parent.iterdir()) == []

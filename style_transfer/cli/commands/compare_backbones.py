@@ -14,7 +14,10 @@ def register(subparsers) -> None:
         description="Stylise CONTENT with STYLE with the same settings through (a) the VGG16 backbone of "
                     "SSD300 as loaded (a VOC checkpoint when present), (b) ImageNet VGG16 and (c) a "
                     "randomly initialised VGG16; lay the results out side by side with their final "
-                    "losses and the time each took.")
+                    "losses and the time each took.",
+        epilog=(
+            "examples:\n"
+            "  style-transfer compare-backbones imgs/chelsea.jpg imgs/GreatWave.png -o backbones.png --size 256\n"))
     p.add_argument("content", help="content image")
     p.add_argument("style", help="style image")
     p.add_argument("-o", "--output", required=True, help="figure (.png, .jpg, …)")

@@ -19,7 +19,11 @@ def register(subparsers) -> None:
         description="Tile N inputs in a near-square grid. The default order is the original 2×2 "
                     "montage's (bottom-left, bottom-right, top-right, top-left), continued as a "
                     "serpentine from the bottom row up. Tiles take the first input's size; other sizes "
-                    "are resized without stretching. Animated inputs (GIF, MP4) are tiled frame by frame.")
+                    "are resized without stretching. Animated inputs (GIF, MP4) are tiled frame by frame.",
+        epilog=(
+            "examples:\n"
+            "  style-transfer concat a.png b.png c.png d.png -o montage.png\n"
+            "  style-transfer concat first.gif second.mp4 -o both.gif --cols 2 --loop\n"))
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="images, animated GIFs or videos")
     p.add_argument("-o", "--output", required=True,
                    help="montage: an image, or .gif/.mp4 when any input is animated")

@@ -26,7 +26,11 @@ def register(subparsers) -> None:
         "detect", help="detect objects with a trained SSD300",
         description="Detect objects in IMAGE with an SSD300 checkpoint (from train-ssd) and draw the boxes "
                     "with class names and scores. Detections are also listed on stdout as "
-                    "'class score xmin ymin xmax ymax'.")
+                    "'class score xmin ymin xmax ymax'.",
+        epilog=(
+            "examples:\n"
+            "  style-transfer detect street.jpg -o street_boxes.jpg --ssd-weights ssd_weights/voc.weights.h5\n"
+            "  style-transfer detect street.jpg -o boxes.jpg --score-threshold 0.3 --classes person car\n"))
     p.add_argument("image", help="input image")
     p.add_argument("-o", "--output", required=True, help="image with the detections drawn")
     p.add_argument("--ssd-weights", metavar="PATH", default=None,

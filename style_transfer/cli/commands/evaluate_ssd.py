@@ -11,7 +11,10 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "evaluate-ssd", help="mAP@0.5 of an SSD300 checkpoint on VOC-format data",
         description="Detect on every image of a VOC-format split and print the per-class average precision "
-                    "(VOC all-point interpolation, IoU ≥ 0.5, difficult objects ignored) and the mAP.")
+                    "(VOC all-point interpolation, IoU ≥ 0.5, difficult objects ignored) and the mAP.",
+        epilog=(
+            "examples:\n"
+            "  style-transfer evaluate-ssd --voc-root VOCdevkit/VOC2007 --ssd-weights ssd_weights/voc.weights.h5\n"))
     p.add_argument("--voc-root", required=True, metavar="DIR", help="VOC-format data set root")
     p.add_argument("--ssd-weights", metavar="PATH", default=None,
                    help="SSD300 checkpoint (default: the first in ssd_weights/)")

@@ -14,7 +14,11 @@ def register(subparsers) -> None:
         description="Print the warping error of STYLISED_VIDEO: the mean over consecutive frame pairs of "
                     "the squared difference (intensities 0-1) between stylised frame t and stylised frame "
                     "t+1 warped back by the optical flow of the SOURCE video, over the pixels where the "
-                    "forward and backward flow agree. Lower is steadier.")
+                    "forward and backward flow agree. Lower is steadier.",
+        epilog=(
+            "examples:\n"
+            "  style-transfer flicker clip_wave.mp4 --source clip.mp4\n"
+            "  style-transfer flicker clip.gif --source clip.mp4 --end 40 --skip 2 --per-pair\n"))
     p.add_argument("stylised", metavar="STYLISED_VIDEO", help="the stylised video (.mp4, .gif, ...)")
     p.add_argument("--source", required=True, metavar="SOURCE_VIDEO", help="the video it was made from")
     p.add_argument("--start", type=non_negative_int, default=0, metavar="N",

@@ -18,7 +18,11 @@ def register(subparsers) -> None:
         "grid", help="stylise several photos in several styles, side by side",
         description="Rows = content images, columns = styles: a header row of style thumbnails, a first "
                     "column of the originals, each result with a small framed inset of its style. "
-                    "Results are cached, so adding a style only computes the new column.")
+                    "Results are cached, so adding a style only computes the new column.",
+        epilog=(
+            "examples:\n"
+            "  style-transfer grid --content imgs/chelsea.jpg imgs/coffee.jpg \\\n"
+            "      --styles imgs/GreatWave.png imgs/kandinky.png -o grid.jpg --labels\n"))
     p.add_argument("--content", nargs="+", required=True, metavar="IMAGE", help="content images (rows)")
     p.add_argument("--styles", nargs="+", required=True, metavar="IMAGE",
                    help="style images (columns); A.jpg+B.jpg makes one column of a blend of A and B "

@@ -15,7 +15,12 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "image", help="stylise an image",
         description="Stylise CONTENT with the style of STYLE (or a blend of several styles), optimising "
-                    "the image through the frozen VGG16 backbone of SSD300.")
+                    "the image through the frozen VGG16 backbone of SSD300.",
+        epilog=(
+            "examples:\n"
+            "  style-transfer image imgs/chelsea.jpg imgs/GreatWave.png -o chelsea_wave.png\n"
+            "  style-transfer image imgs/chelsea.jpg imgs/GreatWave.png imgs/kandinky.png --style-blend 2,1 \\\n"
+            "      --size 384 --preserve-color luminance -o blend.jpg --side-by-side blend_sbs.jpg\n"))
     p.add_argument("content", help="content image (any format Pillow reads)")
     p.add_argument("style", nargs="+", help="style image (e.g. a painting); several are blended (--style-blend)")
     p.add_argument("-o", "--output", required=True, help="output image (.png, .jpg, .webp, .bmp, .tif)")

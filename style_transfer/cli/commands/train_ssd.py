@@ -19,7 +19,12 @@ def register(subparsers) -> None:
                     "ROOT/Annotations/*.xml, ROOT/JPEGImages/, ROOT/ImageSets/Main/SPLIT.txt (all "
                     "annotations when the split file is missing). Writes OUT.weights.h5 with OUT.json "
                     "(classes, preprocessing, training state) and OUT.optimizer.npz (for --resume); "
-                    "put it in ssd_weights/ or pass --ssd-weights to use its backbone for style transfer.")
+                    "put it in ssd_weights/ or pass --ssd-weights to use its backbone for style transfer.",
+        epilog=(
+            "examples:\n"
+            "  style-transfer train-ssd --voc-root VOCdevkit/VOC2007 -o ssd_weights/voc.weights.h5 --epochs 20\n"
+            "  style-transfer train-ssd --voc-root VOCdevkit/VOC2007 -o ssd_weights/voc.weights.h5 \\\n"
+            "      --resume ssd_weights/voc.weights.h5 --epochs 40\n"))
     p.add_argument("--voc-root", required=True, metavar="DIR", help="VOC-format data set root")
     p.add_argument("-o", "--output", required=True, metavar="OUT.weights.h5", help="checkpoint to write")
     add_classes_option(p, "foreground class names, space- or comma-separated (default: the 20 VOC classes, "

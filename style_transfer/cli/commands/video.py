@@ -22,7 +22,11 @@ def register(subparsers) -> None:
         description="Stylise the video IN with the style of STYLE and write OUT (.gif or .mp4). Each frame "
                     "after the first starts from the previous stylised frame warped by the optical flow of "
                     "the original frames, with a temporal loss that keeps it there (Ruder et al. 2016). "
-                    "Frames are read, stylised and written one at a time.")
+                    "Frames are read, stylised and written one at a time.",
+        epilog=(
+            "examples:\n"
+            "  style-transfer video clip.mp4 imgs/GreatWave.png -o clip_wave.mp4 --size 320\n"
+            "  style-transfer video clip.mp4 imgs/kandinky.png -o clip.gif --end 40 --skip 2 --steps-per-frame 50\n"))
     p.add_argument("input", metavar="IN", help="video to stylise (MP4, AVI, MOV, WebM, MKV or GIF)")
     p.add_argument("style", metavar="STYLE", nargs="+",
                    help="style image (e.g. a painting); several are blended (--style-blend)")

@@ -31,7 +31,7 @@ def main() -> None:
     import tensorflow as tf
     from PIL import Image
 
-    from models.vgg16 import VGGConv2D
+    from style_transfer._models.vgg16 import VGGConv2D
     from style_transfer.nst.network import build_feature_extractor
     from style_transfer.nst.losses import content_loss
 

@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 import deepforest_voc  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from models import SSD300  # noqa: E402
-from models.checkpoint import CAFFE  # noqa: E402
+from style_transfer._models import SSD300  # noqa: E402
+from style_transfer._models.checkpoint import CAFFE  # noqa: E402
 from style_transfer.nst.network import init_vgg16_from_imagenet  # noqa: E402
 from style_transfer.detection.checkpoint import load_detector  # noqa: E402
 from style_transfer.detection.detect import Detector, draw_detections  # noqa: E402

@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from models import SSD300  # noqa: E402
-from models.boxes import default_boxes, match  # noqa: E402
+from style_transfer._models import SSD300  # noqa: E402
+from style_transfer._models.boxes import default_boxes, match  # noqa: E402
 from style_transfer.nst.network import init_vgg16_from_imagenet  # noqa: E402
 from style_transfer.detection.train import freeze_vgg16_stages, make_optimizer, make_train_step  # noqa: E402
 

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from models.ssd300 import BOXES_PER_CELL, FEATURE_MAP_SIZES
+from .ssd300 import BOXES_PER_CELL, FEATURE_MAP_SIZES
 
 VARIANCES = (0.1, 0.2)
 MIN_SCALE, MAX_SCALE, FIRST_SCALE = 0.2, 0.9, 0.1

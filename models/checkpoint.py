@@ -14,7 +14,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from models.ssd300 import SSD300
+from .ssd300 import SSD300
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SSD_WEIGHTS_DIR = PROJECT_ROOT / "ssd_weights"

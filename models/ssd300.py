@@ -9,7 +9,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from models.vgg16 import make_vgg16_layer, vgg16_layer_specs
+from .vgg16 import make_vgg16_layer, vgg16_layer_specs
 
 VOC_CLASSES = (
     "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",

@@ -40,17 +40,16 @@ def _models_dir() -> Path:
 
 
 class _ModelsFinder(importlib.abc.MetaPathFinder):
-    """Resolve the top-level name `models`, which the code imports, to this project's folder.
-
-    Sub-modules (models.vgg16, ...) then come from that package's __path__ as usual, so each file
-    is loaded once under one name whichever layout is in use.
+    """Resolve `style_transfer._models`, the one name the code imports the networks by, to the
+    repository's models/ folder when running from a source checkout (an installed wheel has the real
+    sub-package). No top-level name is claimed, so a user's own `models` package is untouched.
     """
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname != "models":
+        if fullname != "style_transfer._models":
             return None
         init = _models_dir() / "__init__.py"
-        if not init.is_file():
+        if not init.is_file() or init.parent == _HERE / "_models":
             return None
         return importlib.util.spec_from_file_location(
             fullname, init, submodule_search_locations=[str(init.parent)])

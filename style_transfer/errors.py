@@ -13,9 +13,9 @@ class NonFiniteLossError(RuntimeError):
 def user_error_types() -> tuple:
     """The exception types the command line reports as bad input (exit 2).
 
-    models.checkpoint.CheckpointError is one of them: models cannot import this
-    package, and importing models here would load TensorFlow for every command, so it
+    CheckpointError (models/checkpoint.py) is one of them: the networks cannot import this
+    package, and importing them here would load TensorFlow for every command, so it
     is included once its module has been imported (it must have been, to be raised).
     """
-    checkpoint = sys.modules.get("models.checkpoint")
+    checkpoint = sys.modules.get("style_transfer._models.checkpoint")
     return (UserInputError,) + ((checkpoint.CheckpointError,) if checkpoint is not None else ())

@@ -4,8 +4,8 @@ import json
 import numpy as np
 import pytest
 
-from models import SSD300
-from models import checkpoint as C
+from style_transfer._models import SSD300
+from style_transfer._models import checkpoint as C
 from style_transfer.nst import network as B
 from style_transfer.errors import UserInputError
 from style_transfer.nst.weights import imagenet_vgg16_weights
@@ -75,7 +75,7 @@ def test_frozen_convs_input_gradient_equals_tensorflows(extractor, monkeypatch):
             loss = tf.add_n([tf.reduce_mean(tf.square(f)) for f in extractor.features(x).values()])
         return tape.gradient(loss, x).numpy()
 
-    import models.vgg16 as vgg16_module
+    import style_transfer._models.vgg16 as vgg16_module
 
     calls = []
     real = vgg16_module.conv_with_forward_input_gradient

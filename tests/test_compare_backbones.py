@@ -4,8 +4,8 @@ import pytest
 from PIL import Image
 
 from paths import IMGS
-from models import SSD300
-from models import checkpoint as C
+from style_transfer._models import SSD300
+from style_transfer._models import checkpoint as C
 from style_transfer.nst import network as B
 from style_transfer.showcase.compare import compare_backbones, comparison_extractors, comparison_figure
 from style_transfer.nst.config import StyleConfig

@@ -87,9 +87,11 @@ def test_image_runs_without_the_source_tree_and_without_log_lines(installed):
     assert not [line for line in lines if NATIVE_LOG_LINE.match(line.encode())], r.stderr
     assert all(line.startswith(("stylising", "wrote ")) or not line.strip() for line in lines), r.stderr
     # The networks were loaded from the installed copy, not from a `models` folder on sys.path.
-    where = _run([bin_dir / "python", "-c", "import style_transfer, models; print(models.__file__)"],
-                 run_dir, env).stdout.strip()
-    assert Path(where).resolve() == (site / "style_transfer" / "_models" / "__init__.py").resolve()
+    where = _run([bin_dir / "python", "-c",
+                  "import importlib.util, style_transfer._models as m; print(m.__file__); "
+                  "print(importlib.util.find_spec('models'))"], run_dir, env).stdout.split()
+    assert Path(where[0]).resolve() == (site / "style_transfer" / "_models" / "__init__.py").resolve()
+    assert where[1] == "None"  # no top-level `models` is claimed, on disk or by an import hook
 
 
 def test_no_generic_top_level_package_and_every_sub_package_installed(installed):

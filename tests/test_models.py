@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from models import SSD300, VGG16
-from models.ssd300 import NUM_DEFAULT_BOXES
+from style_transfer._models import SSD300, VGG16
+from style_transfer._models.ssd300 import NUM_DEFAULT_BOXES
 
 
 @pytest.fixture(scope="module")

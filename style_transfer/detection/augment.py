@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from models.boxes import default_boxes, iou, match
-from models.ssd300 import INPUT_SIZE
+from style_transfer._models.boxes import default_boxes, iou, match
+from style_transfer._models.ssd300 import INPUT_SIZE
 
 MEAN_RGB = (123.68, 116.779, 103.939)
 MIN_IOUS = (-1.0, 0.1, 0.3, 0.5, 0.7, 0.9, 0.0)  # -1: keep the whole image; 0: any crop

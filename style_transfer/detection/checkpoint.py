@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from models.checkpoint import (CAFFE, SUFFIX, CheckpointError, Preprocessing, find_checkpoint,  # noqa: F401
+from style_transfer._models.checkpoint import (CAFFE, SUFFIX, CheckpointError, Preprocessing, find_checkpoint,  # noqa: F401
                                load_checkpoint, metadata_path, save_ssd300)
-from models.checkpoint import read_metadata as _read_metadata
+from style_transfer._models.checkpoint import read_metadata as _read_metadata
 from style_transfer.errors import UserInputError
 
 

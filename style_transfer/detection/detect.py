@@ -7,8 +7,8 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image, ImageDraw, ImageFont
 
-from models.boxes import decode, default_boxes
-from models.ssd300 import INPUT_SIZE
+from style_transfer._models.boxes import decode, default_boxes
+from style_transfer._models.ssd300 import INPUT_SIZE
 
 PALETTE = ((230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48), (145, 30, 180),
            (70, 240, 240), (240, 50, 230), (210, 245, 60), (250, 190, 212), (0, 128, 128), (220, 190, 255),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.boxes import iou_np
+from style_transfer._models.boxes import iou_np
 
 
 @dataclass

@@ -12,10 +12,10 @@ import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from models import SSD300
-from models.multibox_loss import multibox_loss
-from models.ssd300 import INPUT_SIZE, VOC_CLASSES
-from models.checkpoint import CAFFE
+from style_transfer._models import SSD300
+from style_transfer._models.multibox_loss import multibox_loss
+from style_transfer._models.ssd300 import INPUT_SIZE, VOC_CLASSES
+from style_transfer._models.checkpoint import CAFFE
 from style_transfer.nst.network import init_vgg16_from_imagenet
 from style_transfer.detection import checkpoint as ckpt
 from style_transfer.detection.augment import training_dataset

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from models.ssd300 import VOC_CLASSES
+from style_transfer._models.ssd300 import VOC_CLASSES
 from style_transfer.errors import UserInputError
 from style_transfer.media.images import load_image
 

@@ -104,7 +104,7 @@ def number(value, what: str, *, positive: bool = False) -> float:
 
 
 def _layer_names():
-    from models.vgg16 import vgg16_layer_specs  # TensorFlow loads only when layers are chosen
+    from style_transfer._models.vgg16 import vgg16_layer_specs  # TensorFlow loads only when layers are chosen
 
     return tuple(name for name, _, _ in vgg16_layer_specs(5))
 

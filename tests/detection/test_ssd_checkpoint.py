@@ -1,7 +1,7 @@
 """The one checkpoint format: a malformed JSON sidecar is one clear error through every loader."""
 import pytest
 
-from models.checkpoint import CheckpointError, load_checkpoint, read_metadata
+from style_transfer._models.checkpoint import CheckpointError, load_checkpoint, read_metadata
 from style_transfer.cli.main import main
 from style_transfer.errors import UserInputError
 from style_transfer.nst.network import build_feature_extractor

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from models import SSD300
+from style_transfer._models import SSD300
 from style_transfer.cli.main import main
 from style_transfer.detection import train as train_module
 from style_transfer.detection.checkpoint import optimizer_path, save_checkpoint

@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 import pytest
 
-from models import checkpoint as C
+from style_transfer._models import checkpoint as C
 from style_transfer.nst import network as B
 from style_transfer.cli.main import main
 from style_transfer.detection.checkpoint import load_detector, optimizer_path

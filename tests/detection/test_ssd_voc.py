@@ -6,8 +6,8 @@ import pytest
 import tensorflow as tf
 
 import deepforest_voc
-from models import SSD300
-from models.boxes import decode, default_boxes
+from style_transfer._models import SSD300
+from style_transfer._models.boxes import decode, default_boxes
 from style_transfer.cli.main import main
 from style_transfer.detection.augment import augment, iou_crop, training_dataset, zoom_out
 from style_transfer.detection.checkpoint import save_checkpoint

@@ -52,7 +52,7 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from style_transfer.detection.checkpoint import check_checkpoint_name, read_metadata
-    from models.ssd300 import VOC_CLASSES
+    from style_transfer._models.ssd300 import VOC_CLASSES
     from style_transfer.detection.voc import check_root, classes_in_annotations, parse_classes
 
     output = check_checkpoint_name(args.output)

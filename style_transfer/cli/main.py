@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "style_transfer.cli.commands.train_ssd",
     "style_transfer.cli.commands.detect",
     "style_transfer.cli.commands.evaluate_ssd",
+    "style_transfer.cli.commands.batch",
 )
 
 

@@ -10,7 +10,9 @@ dead actor (`max_restarts`), which then rejoins the pool. A pair is given up aft
 """
 from __future__ import annotations
 
+import logging
 import os
+import sys
 from collections import deque
 from pathlib import Path
 
@@ -51,7 +53,8 @@ def connect(address: str = "local", num_cpus: int | None = None):
         return False
     runtime_env = {"py_modules": code_modules(),
                    "env_vars": {"TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "tensorflow"}}
-    kwargs = dict(include_dashboard=False, log_to_driver=False, runtime_env=runtime_env, namespace=NAMESPACE)
+    kwargs = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR,
+                  runtime_env=runtime_env, namespace=NAMESPACE)
     if address == "local":
         ray.init(num_cpus=num_cpus or os.cpu_count(), **kwargs)
     else:
@@ -96,6 +99,13 @@ def default_workers() -> int:
     """One engine per live node: TensorFlow already spreads one image over a machine's cores."""
     ray = import_ray()
     return max(1, sum(1 for node in ray.nodes() if node.get("Alive")))
+
+
+def note(line: str) -> None:
+    """One line on stderr that leaves the batch's progress bar intact."""
+    from tqdm.auto import tqdm
+
+    tqdm.write(line, file=sys.stderr)
 
 
 def ray_executor(workers: int | None = None, ssd_weights=None):
@@ -143,6 +153,8 @@ def ray_executor(workers: int | None = None, ssd_weights=None):
                     deaths[id(actor)] += 1
                     if deaths[id(actor)] <= MAX_RESTARTS:
                         idle.append(actor)  # Ray restarts it; behind the others so they take the retry
+                    note(f"style-transfer: a Ray worker died running {task.pair.content.path} with "
+                         f"{task.pair.style}; " + ("giving up" if attempts[key] >= MAX_ATTEMPTS else "retrying"))
                     if attempts[key] >= MAX_ATTEMPTS:
                         yield task, Outcome(error=f"its worker died {attempts[key]} times ({type(exc).__name__})")
                     else:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 from collections import deque
 from pathlib import Path
 
@@ -24,6 +25,7 @@ NAMESPACE = "style-transfer"
 ACTOR_NAME = "style-transfer-batch-{}"
 MAX_RESTARTS = 3
 MAX_ATTEMPTS = 3
+PING_INTERVAL = 0.25  # seconds between asking a restarting actor whether it is back
 
 
 def import_ray():
@@ -113,7 +115,7 @@ def ray_executor(workers: int | None = None, ssd_weights=None):
 
     def execute(tasks, styles, config):
         ray = import_ray()
-        from ray.exceptions import RayActorError
+        from ray.exceptions import ActorDiedError, RayActorError
 
         n = workers or default_workers()
         actors = start_workers(n, ssd_weights)
@@ -122,8 +124,8 @@ def ray_executor(workers: int | None = None, ssd_weights=None):
         idle = deque(actors)
         retry = deque()
         attempts = {}
-        running = {}
-        deaths = {id(a): 0 for a in actors}
+        running = {}  # task's result ref → (actor, task)
+        pings = {}  # ref of pid() on an actor that lost its process → actor, until it answers again
         source = iter(tasks)
         exhausted = False
         try:
@@ -139,22 +141,33 @@ def ray_executor(workers: int | None = None, ssd_weights=None):
                     actor = idle.popleft()
                     ref = actor.run.remote(task.content, style_refs[task.pair.style], config_ref)
                     running[ref] = (actor, task)
-                if not running:
-                    if exhausted and not retry:
-                        return
+                if not running and (exhausted and not retry):
+                    return
+                if not running and not pings:
                     raise RuntimeError("every Ray worker of the batch has died")
-                (ref,), _ = ray.wait(list(running), num_returns=1)
+                (ref,), _ = ray.wait([*running, *pings], num_returns=1)
+                if ref in pings:
+                    # A restarting actor refuses calls at once; it rejoins the pool only once it
+                    # answers, so that retried pairs go to live actors instead of failing again.
+                    actor = pings.pop(ref)
+                    try:
+                        ray.get(ref)
+                        idle.append(actor)
+                    except ActorDiedError:
+                        pass  # out of restarts: the pool goes on without it
+                    except RayActorError:
+                        time.sleep(PING_INTERVAL)
+                        pings[actor.pid.remote()] = actor
+                    continue
                 actor, task = running.pop(ref)
                 try:
                     outcome = ray.get(ref)
                 except RayActorError as exc:
                     key = task.pair.output
                     attempts[key] = attempts.get(key, 0) + 1
-                    deaths[id(actor)] += 1
-                    if deaths[id(actor)] <= MAX_RESTARTS:
-                        idle.append(actor)  # Ray restarts it; behind the others so they take the retry
                     note(f"style-transfer: a Ray worker died running {task.pair.content.path} with "
                          f"{task.pair.style}; " + ("giving up" if attempts[key] >= MAX_ATTEMPTS else "retrying"))
+                    pings[actor.pid.remote()] = actor
                     if attempts[key] >= MAX_ATTEMPTS:
                         yield task, Outcome(error=f"its worker died {attempts[key]} times ({type(exc).__name__})")
                     else:

@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import time
 
@@ -118,7 +119,7 @@ def test_killed_ray_worker_loses_nothing(cli_process, tmp_path):
     try:
         address = ray.get_runtime_context().gcs_address
         proc = cli_process("batch", inputs, "--styles", *STYLES, "-o", out, "--size", 64, "--steps", 3,
-                           "--ray", address, "--workers", 2, "--quiet", stderr=__import__("subprocess").PIPE,
+                           "--ray", address, "--workers", 2, "--quiet", stderr=subprocess.PIPE,
                            text=True)
         try:
             deadline = time.monotonic() + 150
@@ -141,3 +142,24 @@ def test_killed_ray_worker_loses_nothing(cli_process, tmp_path):
     records = Manifest(out).read()
     assert sorted(rec["output"] for rec in records) == written
     assert all(json.dumps(rec) for rec in records)
+
+
+def test_ctrl_c_leaves_no_partial_file_and_a_rerun_finishes(cli, cli_process, photos, tmp_path):
+    (photos / "broken.png").unlink()
+    for i in range(3):
+        shutil.copy(IMGS / "chelsea.jpg", photos / f"more{i}.jpg")
+    out = tmp_path / "out"
+    proc = cli_process("batch", photos, "--styles", *STYLES, "-o", out, *TINY, "--quiet")
+    deadline = time.monotonic() + 120
+    while not Manifest(out).read():
+        assert proc.poll() is None and time.monotonic() < deadline, "batch ended before any result"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 130
+    partial = len(images_under(out))
+    assert not [p for p in out.rglob(".*")], "a temporary file was left behind"
+    assert partial < 10 and len(Manifest(out).read()) == partial
+    r = cli("batch", photos, "--styles", *STYLES, "-o", out, *TINY)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.strip().splitlines()[-1] == f"{10 - partial} written, {partial} already done, 0 failed"
+    assert len(images_under(out)) == 10 and len(Manifest(out).read()) == 10

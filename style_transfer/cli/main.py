@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "style_transfer.cli.commands.train_ssd",
     "style_transfer.cli.commands.detect",
     "style_transfer.cli.commands.evaluate_ssd",
+    "style_transfer.cli.commands.batch",
 )
 
 # Exit statuses of a run stopped by a signal, as a shell reports them (128 + signal number).

@@ -13,7 +13,7 @@ setup: $(STAMP)
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c requirements.txt -e '.[video,test]'
+	$(PY) -m pip install --quiet -c requirements.txt -e '.[video,ray,test]'
 	touch $(STAMP)
 
 demo: setup

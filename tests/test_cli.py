@@ -10,7 +10,7 @@ import zlib
 import pytest
 from PIL import Image
 
-from conftest import cli_command
+from cli_run import cli_command
 from paths import IMGS, ROOT
 from style_transfer.cli.main import NATIVE_LOG_LINE, main, run_command
 

@@ -20,11 +20,13 @@ OPTIMIZERS = ("lbfgs", "adam")
 PRESERVE_COLOR_MODES = ("luminance", "histogram")
 INIT_KINDS = ("content", "noise", "style")
 MAX_STYLE_SCALE = 4.0
-# Content/style weight ratios (content_weight = ratio × style_weight), chosen by looking at L-BFGS
-# results at 200–300 px (docs/controls.md): light keeps the photo and adds the painting's texture,
-# balanced keeps the subject's natural look under the painting's colours and strokes, strong is the
-# article's balance (1e-3: the style takes over; only the content start keeps the layout).
-PRESETS = {"light": 100.0, "balanced": 3.0, "strong": 1e-3}
+# Content/style weight ratios (content_weight = ratio × style_weight). light keeps the photo and adds
+# the painting's texture; balanced, the default, keeps the subject recognisable under the painting's
+# colours and strokes; strong lets the painting take over more; article is the original article's
+# objective (1e-3), where L-BFGS, run to convergence, erases faces: the article kept its content only
+# because it stopped after 40 small Adam steps (docs/quality.md has the panel that chose these).
+PRESETS = {"light": 100.0, "balanced": 3.0, "strong": 0.1, "article": 1e-3}
+DEFAULT_PRESET = "balanced"
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class StyleConfig:
     optimizer: str = "lbfgs"
     lr: float = 10.0
     style_weight: float = 1.0
-    content_weight: float = 1e-3
+    content_weight: float = PRESETS[DEFAULT_PRESET]
     tv_weight: float = 0.0
     temporal_weight: float = 0.0
     scales: tuple | None = None

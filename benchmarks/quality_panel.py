@@ -1,0 +1,194 @@
+"""Quality panel: do the defaults beat the original recipe on photos and paintings they were not tuned on?
+
+For every photo × painting pair and every setting (the original recipe: Adam lr 15, 40 steps, weights
+1 / 1e-3; the plain defaults; each preset) it stylises the photo and measures, with an independent judge
+(ImageNet VGG16; style = Gram distance over conv1_1, conv2_1, conv3_1, conv4_1, conv5_1 as a gain over
+the unstyled photo; content = mean squared conv4_2 distance to the photo), the structure kept (SSIM of
+the luminance's Sobel edges) and the seconds taken. It writes a table (Markdown) and one contact sheet
+per size (photo | painting | recipe | defaults | presets), and says on which pairs the defaults
+dominate the recipe: at least its style gain and at most 0.75× its content distance.
+
+    python benchmarks/quality_panel.py                         # 8 photos × 6 paintings at 320 and 1024 px
+    python benchmarks/quality_panel.py --photos 4 --paintings 3 --sizes 320 --out outputs/panel
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import zipfile
+from io import BytesIO
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+PAINTINGS = ("GreatWave.png", "kandinky.png", "gogh_auvert.png", "renoir-moulin_de_la_galette.png",
+             "HokusaiBridge.png", "HiroshigeHorsePrawns.png")
+JUDGE_STYLE = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
+JUDGE_CONTENT = "conv4_2"
+DEEPFOREST = ROOT / ".cache" / "wheels" / "deepforest-2.1.0-py3-none-any.whl"
+
+
+def photos() -> dict:
+    """name → PIL image: people, animals, buildings and landscapes from the installed packages' data."""
+    import matplotlib.cbook
+    import skimage.data
+
+    found = {
+        "astronaut": Image.fromarray(skimage.data.astronaut()),
+        "grace_hopper": Image.open(matplotlib.cbook.get_sample_data("grace_hopper.jpg")),
+        "chelsea": Image.fromarray(skimage.data.chelsea()),
+        "coffee": Image.fromarray(skimage.data.coffee()),
+        "rocket": Image.fromarray(skimage.data.rocket()),
+        "motorcycle": Image.fromarray(skimage.data.stereo_motorcycle()[0]),
+        "camera": Image.fromarray(skimage.data.camera()),
+    }
+    if DEEPFOREST.is_file():  # `make test-data` fetches it: an aerial landscape
+        with zipfile.ZipFile(DEEPFOREST) as wheel:
+            found["aerial_lake"] = Image.open(BytesIO(wheel.read("deepforest/data/AWPE Pigeon Lake 2020 DJI_0005.JPG")))
+    return {k: v.convert("RGB") for k, v in found.items()}
+
+
+def settings() -> dict:
+    from style_transfer.nst.config import PRESETS, StyleConfig, make_config
+
+    out = {"recipe": StyleConfig(optimizer="adam", lr=15.0, steps=40, style_weight=1.0, content_weight=1e-3),
+           "defaults": StyleConfig()}
+    out.update({f"--preset {p}": make_config(preset=p) for p in PRESETS})
+    return out
+
+
+class Judge:
+    """ImageNet VGG16 measures, independent of the loss network's layer choice."""
+
+    def __init__(self):
+        from style_transfer.nst.network import build_feature_extractor
+
+        self.net = build_feature_extractor(backbone="imagenet").with_layers(JUDGE_STYLE, (JUDGE_CONTENT,))
+
+    def features(self, image) -> dict:
+        return {k: v.numpy()[0] for k, v in self.net.features(np.asarray(image, np.float32)[None]).items()}
+
+    @staticmethod
+    def gram(f):
+        flat = f.reshape(-1, f.shape[-1]).astype(np.float64)
+        return flat.T @ flat / flat.shape[0]
+
+    def style_distance(self, feats, style_grams) -> float:
+        return float(sum(np.mean((self.gram(feats[n]) - style_grams[n]) ** 2) for n in JUDGE_STYLE))
+
+    def measure(self, out, photo_feats, photo_style_dist, style_grams, photo) -> dict:
+        from skimage.filters import sobel
+        from skimage.metrics import structural_similarity
+
+        from style_transfer.nst.color import luminance
+
+        feats = self.features(out)
+        edges = [sobel(luminance(np.asarray(x, np.float32)) / 255.0) for x in (out, photo)]
+        return {"style_gain": 1.0 - self.style_distance(feats, style_grams) / photo_style_dist,
+                "content_distance": float(np.mean((feats[JUDGE_CONTENT] - photo_feats[JUDGE_CONTENT]) ** 2)),
+                "edge_ssim": float(structural_similarity(edges[0], edges[1], data_range=1.0))}
+
+
+def run_size(size: int, pairs, configs, judge, network, out_dir: Path) -> list:
+    from style_transfer.figures.layout import Grid, captioned_row
+    from style_transfer.media.images import resize_longest, save_image
+    from style_transfer.nst.engine import stylize
+    from style_transfer.nst.prepare import scale_style
+
+    rows, sheet = [], []
+    for photo_name, photo_img, painting in pairs:
+        photo = np.asarray(resize_longest(photo_img, size), np.float32)
+        style_img = Image.open(ROOT / "imgs" / painting).convert("RGB")
+        style = scale_style(style_img, photo.shape[:2])
+        style_grams = {n: judge.gram(f) for n, f in judge.features(style).items() if n in JUDGE_STYLE}
+        photo_feats = judge.features(photo)
+        photo_dist = judge.style_distance(photo_feats, style_grams)
+        panels = [(photo, [(photo_name, (30, 30, 30))]), (style, [(Path(painting).stem[:18], (30, 30, 30))])]
+        for name, config in configs.items():
+            t0 = time.perf_counter()
+            result = stylize(photo, [style_img], config, network, progress=False)
+            seconds = time.perf_counter() - t0
+            m = judge.measure(result.image, photo_feats, photo_dist, style_grams, photo)
+            rows.append({"size": size, "photo": photo_name, "painting": painting, "setting": name,
+                         "seconds": seconds, **m})
+            print(json.dumps(rows[-1]), flush=True)
+            panels.append((result.image, [(name, (30, 30, 30)),
+                                          (f"style {m['style_gain']:.2f} content {m['content_distance'] / 1e3:.1f}k",
+                                           (90, 90, 90))]))
+        sheet.append(captioned_row(panels, height=min(size, 160), gutter=6))
+    grid = Grid((max(r.width for r in sheet),), tuple(r.height for r in sheet))
+    save_image(grid.compose((r, (k, 0)) for k, r in enumerate(sheet)), out_dir / f"contact_sheet_{size}.jpg")
+    return rows
+
+
+def dominates(rows) -> list:
+    """[(size, photo, painting, defaults dominate?, gain d, gain r, content d / content r)]."""
+    by = {(r["size"], r["photo"], r["painting"], r["setting"]): r for r in rows}
+    out = []
+    for (size, photo, painting, setting), d in by.items():
+        if setting != "defaults":
+            continue
+        r = by[(size, photo, painting, "recipe")]
+        ratio = d["content_distance"] / r["content_distance"]
+        out.append((size, photo, painting, d["style_gain"] >= r["style_gain"] and ratio <= 0.75,
+                    d["style_gain"], r["style_gain"], ratio))
+    return out
+
+
+def report(rows, out_dir: Path, command: str) -> str:
+    lines = [f"Command: `{command}`", "", "| size | setting | style gain (mean) | content distance (mean) | "
+             "edge SSIM (mean) | seconds (mean) |", "|---|---|---|---|---|---|"]
+    for size in sorted({r["size"] for r in rows}):
+        for setting in dict.fromkeys(r["setting"] for r in rows):
+            sel = [r for r in rows if r["size"] == size and r["setting"] == setting]
+            lines.append(f"| {size} | {setting} | {np.mean([r['style_gain'] for r in sel]):.3f} | "
+                         f"{np.mean([r['content_distance'] for r in sel]) / 1e3:.1f}k | "
+                         f"{np.mean([r['edge_ssim'] for r in sel]):.3f} | {np.mean([r['seconds'] for r in sel]):.1f} |")
+    dom = dominates(rows)
+    lines += ["", f"Defaults dominate the recipe (style gain ≥ recipe's, content distance ≤ 0.75× recipe's) on "
+              f"**{sum(d[3] for d in dom)} of {len(dom)}** pairs.", "",
+              "| size | photo | painting | dominates | style gain defaults / recipe | content distance ratio |",
+              "|---|---|---|---|---|---|"]
+    lines += [f"| {s} | {p} | {Path(q).stem} | {'yes' if ok else '**no**'} | {gd:.3f} / {gr:.3f} | {ratio:.2f} |"
+              for s, p, q, ok, gd, gr, ratio in dom]
+    text = "\n".join(lines) + "\n"
+    (out_dir / "panel.md").write_text(text)
+    return text
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--photos", type=int, default=8, help="how many photos (default all 8)")
+    p.add_argument("--paintings", type=int, default=6, help="how many paintings (default all 6)")
+    p.add_argument("--sizes", default="320,1024", help="working sizes, comma-separated (default 320,1024)")
+    p.add_argument("--settings", default=None, help="comma-separated subset of: recipe, defaults, --preset NAME")
+    p.add_argument("--out", default=str(ROOT / "outputs" / "quality_panel"), help="where the table and sheets go")
+    args = p.parse_args()
+
+    from style_transfer.nst.network import default_network
+
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    configs = settings()
+    if args.settings:
+        configs = {k: v for k, v in configs.items() if k in args.settings.split(",")}
+    chosen = list(photos().items())[:args.photos]
+    pairs = [(n, img, painting) for n, img in chosen for painting in PAINTINGS[:args.paintings]]
+    judge, network = Judge(), default_network()
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        rows += run_size(size, pairs, configs, judge, network, out_dir)
+        (out_dir / "rows.json").write_text(json.dumps(rows, indent=1))
+    print(report(rows, out_dir, "python benchmarks/quality_panel.py " + " ".join(sys.argv[1:])))
+
+
+if __name__ == "__main__":
+    main()

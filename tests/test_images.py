@@ -67,7 +67,12 @@ def test_output_checks(tmp_path):
         check_output_path(tmp_path / "out.xyz")
     with pytest.raises(UserInputError, match="overwrite"):
         check_output_path(src, [src])
-    assert check_output_path(tmp_path / "new" / "o.jpg", [src]).parent.is_dir()
+    # A new folder is accepted; it is made when the output is written, not by the check
+    # (a run that fails before writing leaves no folder behind).
+    out = check_output_path(tmp_path / "new" / "o.jpg", [src])
+    assert not out.parent.exists()
+    save_image(np.zeros((40, 40, 3), np.uint8), out)
+    assert out.parent.is_dir()
 
 
 def test_atomic_output_leaves_nothing_on_failure(tmp_path):

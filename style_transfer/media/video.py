@@ -16,7 +16,8 @@ from PIL import Image
 
 from style_transfer.errors import UserInputError
 from style_transfer.media.formats import IMAGE_EXTENSIONS, VIDEO_OUTPUT_EXTENSIONS
-from style_transfer.media.images import _one_line, atomic_output, check_output_path, load_image, open_image
+from style_transfer.media.images import (_one_line, atomic_output, check_output_path, load_image, open_image,
+                                         require_memory)
 
 MIN_SIDE = 16
 STILL_FPS = 25.0  # what ffmpeg reports for a single image: a still given to `video` gets a usable rate
@@ -181,6 +182,11 @@ class VideoReader:
             self.close()
             raise UserInputError(f"cannot read video {self.path}: {_one_line(exc)}") from None
         self.size = working_size(self.source_size, size, resize, even)
+        try:  # a frame, its resized copy and the caller's: refused in one line before OpenCV allocates
+            require_memory(3 * self.size[0] * self.size[1] * 3, f"frames of {self.size[0]}×{self.size[1]}")
+        except UserInputError:
+            self.close()
+            raise
         self._first = resize_frame(first, self.size)
         stop = total if end is None else (end if total is None else min(end, total))
         self.count = None if stop is None else max(1, len(range(start, stop, skip)))

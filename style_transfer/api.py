@@ -5,7 +5,7 @@ import numpy as np
 from PIL import Image
 
 from style_transfer.figures.layout import row
-from style_transfer.media.images import is_path, load_image, resize_longest, save_image
+from style_transfer.media.images import atomic_outputs, is_path, load_image, resize_longest, write_image
 from style_transfer.nst.config import StyleConfig, make_config
 
 
@@ -42,36 +42,39 @@ def stylize_images(content, style, config: StyleConfig | None = None, *, size: i
     content_arr = _as_array(content, size)
     style_arrs = [_as_array(s) for s in styles]
     height, width = content_arr.shape[:2]
-    writers = [ProgressWriter(p, size=(width, height)) for p in (progress_gif, progress_mp4) if p]
-    last_written = 0
+    # every output is one transaction: folders and temp files made now (an unwritable output
+    # fails before the optimisation), all renamed into place at the end, none on failure
+    with atomic_outputs([output, side_by_side_path, progress_gif, progress_mp4, loss_plot]) as files:
+        writers = [ProgressWriter(files[p], size=(width, height)) for p in (progress_gif, progress_mp4) if p]
+        last_written = 0
 
-    def on_step(p) -> None:
-        nonlocal last_written
-        if p.step % progress_every == 0:
-            frame = p.image()
-            for w in writers:
-                w.add(frame, p.step)
-            last_written = p.step
+        def on_step(p) -> None:
+            nonlocal last_written
+            if p.step % progress_every == 0:
+                frame = p.image()
+                for w in writers:
+                    w.add(frame, p.step)
+                last_written = p.step
 
-    network = network or default_network(ssd_weights)
-    try:
-        result = stylize(content_arr, style_arrs, config, network, callback=on_step if writers else None,
-                         progress=progress)
-        if writers and last_written != result.steps:
+        network = network or default_network(ssd_weights)
+        try:
+            result = stylize(content_arr, style_arrs, config, network, callback=on_step if writers else None,
+                             progress=progress)
+            if writers and last_written != result.steps:
+                for w in writers:
+                    w.add(result.image, result.steps)
+        except BaseException:
             for w in writers:
-                w.add(result.image, result.steps)
-    except BaseException:
+                w.abort()
+            raise
         for w in writers:
-            w.abort()
-        raise
-    for w in writers:
-        w.close()
-    if output:
-        save_image(result.image, output)
-    if side_by_side_path:
-        save_image(row([content_arr, *result.shown_styles, result.image]), side_by_side_path)
-    if loss_plot:
-        from style_transfer.figures.layout import plot_losses
+            w.close()
+        if output:
+            write_image(result.image, files[output])
+        if side_by_side_path:
+            write_image(row([content_arr, *result.shown_styles, result.image]), files[side_by_side_path])
+        if loss_plot:
+            from style_transfer.figures.layout import plot_losses
 
-        plot_losses(result.history, loss_plot, config)
+            plot_losses(result.history, files[loss_plot], config)
     return result

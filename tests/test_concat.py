@@ -85,3 +85,24 @@ def test_concat_bad_input(tmp_path, capsys):
     assert main(["concat", str(good), str(anim), "-o", str(tmp_path / "still.png")]) == 2
     assert ".gif or .mp4" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.gif", "broken.gif", "good.png"]
+
+
+def test_concat_refuses_gif_over_the_pixel_limit(tmp_path, capsys, monkeypatch):
+    # Pillow only warns between 1× and 2× its limit; the checked opener makes the warning an error
+    good = _still(tmp_path / "good.png", COLOURS[0])
+    anim = _anim(tmp_path / "big.gif", COLOURS[1], 3, size=(90, 70))  # 6300 px
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 5000)  # the 4800-px still passes
+    assert main(["concat", str(good), str(anim), "-o", str(tmp_path / "m.gif")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("style-transfer: error:") and "big.gif" in err and err.count("\n") == 1
+    assert not (tmp_path / "m.gif").exists()
+
+
+def test_concat_refuses_a_mutated_non_gif(tmp_path, capsys):
+    from test_images import _dds_with_unknown_pixel_format
+
+    good = _still(tmp_path / "good.png", COLOURS[0])
+    _dds_with_unknown_pixel_format(tmp_path / "clip.gif")
+    assert main(["concat", str(good), str(tmp_path / "clip.gif"), "-o", str(tmp_path / "m.gif")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("style-transfer: error:") and "clip.gif" in err and err.count("\n") == 1

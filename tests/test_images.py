@@ -67,7 +67,12 @@ def test_output_checks(tmp_path):
         check_output_path(tmp_path / "out.xyz")
     with pytest.raises(UserInputError, match="overwrite"):
         check_output_path(src, [src])
-    assert check_output_path(tmp_path / "new" / "o.jpg", [src]).parent.is_dir()
+    # A new folder is accepted; it is made when the output is written, not by the check
+    # (a run that fails before writing leaves no folder behind).
+    out = check_output_path(tmp_path / "new" / "o.jpg", [src])
+    assert not out.parent.exists()
+    save_image(np.zeros((40, 40, 3), np.uint8), out)
+    assert out.parent.is_dir()
 
 
 def test_atomic_output_leaves_nothing_on_failure(tmp_path):
@@ -80,3 +85,44 @@ def test_atomic_output_leaves_nothing_on_failure(tmp_path):
     save_image(np.zeros((40, 50, 3), np.uint8), target)
     assert Image.open(target).size == (50, 40) and len(list(tmp_path.iterdir())) == 1
 
+
+
+def _dds_with_unknown_pixel_format(path):
+    import io
+
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 40)).save(buf, format="DDS")
+    data = bytearray(buf.getvalue())
+    data[80:84] = (4).to_bytes(4, "little")  # DDPF_FOURCC …
+    data[84:88] = b"ZZZZ"  # … of a pixel format Pillow's DDS plugin raises NotImplementedError for
+    path.write_bytes(bytes(data))
+
+
+def test_only_supported_formats_are_opened(tmp_path):
+    # Pillow sniffs the format from the bytes, whatever the extension: a DDS named .png
+    path = tmp_path / "mutated.png"
+    _dds_with_unknown_pixel_format(path)
+    with pytest.raises(UserInputError, match="cannot read image"):
+        load_image(path)
+
+
+def test_float_tiff_in_unit_range_keeps_its_brightness(tmp_path):
+    arr = np.linspace(0.0, 1.0, 40 * 36, dtype=np.float32).reshape(36, 40)
+    Image.fromarray(arr, "F").save(tmp_path / "f.tif")
+    out = np.asarray(load_image(tmp_path / "f.tif"))[..., 0]
+    assert out.min() == 0 and out.max() == 255
+    assert abs(int(out[18, 20]) - round(float(arr[18, 20]) * 255)) <= 1
+
+
+def test_twelve_bit_tiff_spans_the_8_bit_range(tmp_path):
+    arr = np.linspace(0, 4095, 40 * 36).astype(np.uint16).reshape(36, 40)
+    Image.fromarray(arr).save(tmp_path / "twelve.tif")
+    out = np.asarray(load_image(tmp_path / "twelve.tif"))[..., 0]
+    assert out.max() == 255 and abs(int(out[18, 20]) - round(int(arr[18, 20]) / 4095 * 255)) <= 1
+
+
+def test_decompression_bomb_warning_is_an_error(tmp_path, monkeypatch):
+    Image.new("RGB", (40, 40)).save(tmp_path / "big.png")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # 1600 px: between 1× and 2× the limit
+    with pytest.raises(UserInputError, match="too large"):
+        load_image(tmp_path / "big.png")

@@ -187,6 +187,11 @@ def run_command(func, args) -> int:
     except NonFiniteLossError as exc:
         print(f"style-transfer: error: {exc}", file=sys.stderr)
         return 1
+    except MemoryError:
+        # what the up-front estimates let through: one line, not a traceback (status 1, like any run failure)
+        print("style-transfer: error: out of memory (try a smaller --size, --resize or fewer inputs)",
+              file=sys.stderr)
+        return 1
     except BaseException as exc:
         if not (received or isinstance(exc, KeyboardInterrupt)):
             raise

@@ -76,6 +76,13 @@ def tile_positions(n: int, cols: int | None = None, order: str = "original") -> 
     return positions
 
 
+def canvas_size(inputs, cols: int | None = None, gutter: int = 0, tile_size: tuple | None = None) -> tuple:
+    """(W, H) of the montage `concat` would make of `inputs`: to check before any frame is made."""
+    tile_size = tile_size or inputs[0].size
+    rows, cols = grid_shape(len(inputs), cols)
+    return Grid((tile_size[0],) * cols, (tile_size[1],) * rows, gutter).size
+
+
 def tile_frames(frames, tile_size: tuple, cols: int | None = None, order: str = "original",
                 gutter: int = 0, fit: str = "crop") -> Image.Image:
     """One montage picture from one frame per input."""

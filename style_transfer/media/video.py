@@ -16,7 +16,8 @@ from PIL import Image
 
 from style_transfer.errors import UserInputError
 from style_transfer.media.formats import IMAGE_EXTENSIONS, VIDEO_OUTPUT_EXTENSIONS
-from style_transfer.media.images import atomic_output, check_output_path, load_image
+from style_transfer.media.images import (_one_line, atomic_output, check_output_path, load_image, open_image,
+                                         require_memory)
 
 MIN_SIDE = 16
 STILL_FPS = 25.0  # what ffmpeg reports for a single image: a still given to `video` gets a usable rate
@@ -75,24 +76,15 @@ def _raw_frames(path: Path):
         still = np.asarray(load_image(path))
         return STILL_FPS, (still.shape[1], still.shape[0]), 1, iter([still])
     if path.suffix.lower() == ".gif":
-        import imageio.v3 as iio
-
-        meta = iio.immeta(path, plugin="pillow")
-        props = iio.improps(path, plugin="pillow")
-        duration = float(meta.get("duration") or 100)  # ms per frame
-        fps = 1000.0 / duration if duration > 0 else 10.0
-        n = props.shape[0] if props.is_batch else 1
-        size = (props.shape[-2], props.shape[-3])
-
-        def frames():
-            for f in iio.imiter(path, plugin="pillow", mode="RGB"):
-                yield np.ascontiguousarray(f[..., :3])
-
-        return fps, size, n, frames()
+        return _gif_frames(path)
 
     import imageio_ffmpeg
 
-    gen = imageio_ffmpeg.read_frames(str(path), pix_fmt="rgb24")
+    # ffmpeg reads a name such as 'concat:a.mp4' or 'http://…' as a protocol URL: give it the
+    # local file as a file: URL of its absolute path, and allow no other protocol (a playlist
+    # inside the file could name others)
+    gen = imageio_ffmpeg.read_frames(ffmpeg_file(path), pix_fmt="rgb24",
+                                     input_params=["-protocol_whitelist", "file"])
     try:
         meta = gen.__next__()
     except Exception:
@@ -111,6 +103,39 @@ def _raw_frames(path: Path):
             gen.close()
 
     return fps, (w, h), n, frames()
+
+
+def ffmpeg_file(path) -> str:
+    """A local path as ffmpeg must see it: a file: URL of the absolute path, never a protocol."""
+    return "file:" + str(Path(path).absolute())
+
+
+def _gif_frames(path: Path):
+    """(fps, size, frame count, frames) of a GIF read through media.images' checked opener."""
+    from PIL import ImageSequence
+
+    img = open_image(path, formats=("GIF",), what="GIF")
+    try:
+        n = getattr(img, "n_frames", 1)
+        duration = float(img.info.get("duration") or 100)  # ms per frame
+        img.seek(0)
+    except BaseException:
+        img.close()
+        raise
+    fps = 1000.0 / duration if duration > 0 else 10.0
+
+    def frames():
+        try:
+            for frame in ImageSequence.Iterator(img):
+                yield np.ascontiguousarray(np.asarray(frame.convert("RGB")))
+        except UserInputError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a damaged frame, whatever Pillow raises for it
+            raise UserInputError(f"cannot read GIF {path}: {_one_line(exc)}") from None
+        finally:
+            img.close()
+
+    return fps, img.size, n, frames()
 
 
 class VideoReader:
@@ -157,6 +182,11 @@ class VideoReader:
             self.close()
             raise UserInputError(f"cannot read video {self.path}: {_one_line(exc)}") from None
         self.size = working_size(self.source_size, size, resize, even)
+        try:  # a frame, its resized copy and the caller's: refused in one line before OpenCV allocates
+            require_memory(3 * self.size[0] * self.size[1] * 3, f"frames of {self.size[0]}×{self.size[1]}")
+        except UserInputError:
+            self.close()
+            raise
         self._first = resize_frame(first, self.size)
         stop = total if end is None else (end if total is None else min(end, total))
         self.count = None if stop is None else max(1, len(range(start, stop, skip)))
@@ -183,7 +213,9 @@ class VideoReader:
         try:
             for frame in self._frames:
                 yield resize_frame(frame, self.size)
-        except (OSError, RuntimeError, ValueError) as exc:
+        except UserInputError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - ffmpeg / Pillow say why in many ways
             raise UserInputError(f"cannot read video {self.path}: {_one_line(exc)}") from None
         finally:
             self.close()
@@ -200,11 +232,6 @@ class VideoReader:
     def __exit__(self, *exc):
         self.close()
         return False
-
-
-def _one_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[-1] if text else type(exc).__name__
 
 
 def check_video_output(output, inputs=()) -> Path:
@@ -250,7 +277,7 @@ class _Mp4Stream:
         import imageio_ffmpeg
 
         self.gen = imageio_ffmpeg.write_frames(
-            str(path), size, fps=fps, codec="libx264", pix_fmt_in="rgb24", pix_fmt_out="yuv420p",
+            ffmpeg_file(path), size, fps=fps, codec="libx264", pix_fmt_in="rgb24", pix_fmt_out="yuv420p",
             quality=quality, macro_block_size=2, ffmpeg_log_level="error",
             output_params=["-movflags", "+faststart"])
         self.gen.send(None)

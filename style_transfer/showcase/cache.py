@@ -12,6 +12,7 @@ from style_transfer.media import images
 from style_transfer.nst.config import array_digest
 
 FORMAT_VERSION = 1
+ENTRY_VERSION = 2  # entries carry the digest and shape of their PNG's pixels
 
 
 def default_cache_dir() -> Path:
@@ -45,6 +46,10 @@ def result_key(content, style, config, extra: dict | None = None) -> str:
     return h.hexdigest()[:32]
 
 
+def _pixel_digest(arr: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(arr, np.uint8).tobytes()).hexdigest()
+
+
 class ResultCache:
     """Stylised images as `KEY.png` with their loss history in `KEY.json`."""
 
@@ -55,24 +60,36 @@ class ResultCache:
         return self.root / f"{key}.png", self.root / f"{key}.json"
 
     def get(self, key: str):
-        """(uint8 image, metadata dict) or None when absent or unreadable."""
+        """(uint8 image, metadata dict) or None when absent, unreadable or not what was stored.
+
+        The PNG is read through media's checked opener, and its pixels must match the digest
+        and shape stored in the JSON: a replaced, damaged or planted PNG is a miss.
+        """
         png, meta = self._paths(key)
         if not (png.is_file() and meta.is_file()):
             return None
         try:
-            with Image.open(png) as img:
-                arr = np.asarray(img.convert("RGB"), np.uint8)
-            return arr, json.loads(meta.read_text())
-        except (OSError, ValueError):
+            record = json.loads(meta.read_text())
+            if not isinstance(record, dict) or record.get("entry_version") != ENTRY_VERSION:
+                return None
+            with images.open_image(png, formats=("PNG",)) as img:
+                arr = np.ascontiguousarray(np.asarray(img.convert("RGB"), np.uint8))
+        except (images.UserInputError, OSError, ValueError):
             return None
+        if list(arr.shape) != record.get("shape") or _pixel_digest(arr) != record.get("digest"):
+            return None
+        return arr, record.get("metadata", {})
 
     def put(self, key: str, image, metadata: dict) -> None:
-        """Store an image (H×W×3, 0–255) and its metadata, each written atomically."""
+        """Store an image (H×W×3, 0–255) and its metadata with the pixels' digest and shape."""
         self.root.mkdir(parents=True, exist_ok=True)
         png, meta = self._paths(key)
-        images.save_image(image, png)
-        with images.atomic_output(meta) as tmp:
-            Path(tmp).write_text(json.dumps(metadata))
+        arr = np.asarray(images.to_pil(image), np.uint8)
+        record = {"entry_version": ENTRY_VERSION, "shape": list(arr.shape), "digest": _pixel_digest(arr),
+                  "metadata": metadata}
+        with images.atomic_outputs([png, meta]) as files:
+            images.write_image(arr, files[png], "PNG")
+            files[meta].write_text(json.dumps(record))
 
     def __contains__(self, key: str) -> bool:
         return all(p.is_file() for p in self._paths(key))

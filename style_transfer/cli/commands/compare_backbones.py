@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from style_transfer.cli.limits import check_stylise_memory, scaled_size
 from style_transfer.cli.options import add_style_options, config_from_args
 from style_transfer.media.images import check_output_path, load_image, resize_longest
 
@@ -29,7 +30,9 @@ def run(args) -> int:
     content_path, style_path = Path(args.content), Path(args.style)
     output = check_output_path(args.output, (content_path, style_path))
     config = config_from_args(args)
-    content = resize_longest(load_image(content_path), args.size)
+    content = load_image(content_path)
+    check_stylise_memory([scaled_size(content.size, args.size)])
+    content = resize_longest(content, args.size)
     style = resize_longest(load_image(style_path), args.size)
 
     import numpy as np

@@ -53,7 +53,10 @@ def run(args) -> int:
     from style_transfer.media.images import save_image
     from style_transfer.media.video import write_frames
 
+    from style_transfer.cli.limits import check_canvas_memory
+
     tiles = [montage.open_input(p) for p in inputs]
+    check_canvas_memory(montage.canvas_size(tiles, cols=args.cols, gutter=args.gutter))
     animated_out = output.suffix.lower() in VIDEO_OUTPUT_EXTENSIONS
     if any(t.animated for t in tiles) and not animated_out:
         raise UserInputError(f"animated inputs need a .gif or .mp4 output, not {output.name}")

@@ -46,14 +46,16 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from style_transfer.detection.voc import parse_classes
-
     image_path = Path(args.image)
     output = check_output_path(args.output, [image_path])
-    classes = parse_classes(args.classes) if args.classes else None
     if args.ssd_weights and not Path(args.ssd_weights).is_file():
         raise UserInputError(f"SSD300 weights not found: {args.ssd_weights}")
     image = load_image(image_path)
+
+    # detection.voc imports TensorFlow (through models): only once the files are known good
+    from style_transfer.detection.voc import parse_classes
+
+    classes = parse_classes(args.classes) if args.classes else None
 
     from style_transfer.detection.checkpoint import load_detector
     from style_transfer.detection.detect import Detector, draw_detections

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from style_transfer.cli.options import (add_control_options, add_style_options, config_from_args, init_files,
                                         positive_int)
+from style_transfer.cli.limits import check_stylise_memory, scaled_size
 from style_transfer.errors import UserInputError
-from style_transfer.media.images import check_output_path, load_image, resize_longest
+from style_transfer.media.images import check_output_path, check_writable_folder, load_image, resize_longest
 
 GRID_EXTENSIONS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}
 INSET_MODES = ("style", "content", "both", "none")
@@ -69,11 +70,15 @@ def run(args) -> int:
     styles = [p for column in columns for p in column]
     output = check_output_path(args.output, [*contents, *styles, *init_files(args)], GRID_EXTENSIONS)
     config = config_from_args(args, n_styles=blend_size(columns, args.style_blend))
-    content_imgs = [resize_longest(load_image(p), args.size) for p in contents]
+    originals = [load_image(p) for p in contents]
+    check_stylise_memory([scaled_size(img.size, args.size) for img in originals])
+    content_imgs = [resize_longest(img, args.size) for img in originals]
     loaded = {p: resize_longest(load_image(p), args.size) for p in styles}
     style_imgs = [[loaded[p] for p in column] for column in columns]
     if args.cache_dir and Path(args.cache_dir).exists() and not Path(args.cache_dir).is_dir():
         raise UserInputError(f"--cache-dir is not a directory: {args.cache_dir}")
+    if args.cache_dir and not args.no_cache:
+        check_writable_folder(args.cache_dir)
 
     import numpy as np
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from style_transfer.cli.options import (add_control_options, add_style_options, config_from_args, init_files,
                                         non_negative_float, positive_int)
-from style_transfer.errors import UserInputError
-from style_transfer.media.formats import GIF_EXTENSIONS, MP4_EXTENSIONS, PNG_EXTENSIONS
-from style_transfer.media.images import check_output_path, load_image, resize_longest
+from style_transfer.cli.limits import check_stylise_memory, scaled_size
+from style_transfer.media.formats import GIF_EXTENSIONS, IMAGE_EXTENSIONS, MP4_EXTENSIONS, PNG_EXTENSIONS
+from style_transfer.media.images import check_output_paths, load_image, resize_longest
 
 
 def register(subparsers) -> None:
@@ -42,22 +42,15 @@ def register(subparsers) -> None:
 def run(args) -> int:
     content_path, style_paths = Path(args.content), [Path(s) for s in args.style]
     inputs = (content_path, *style_paths, *init_files(args))
-    output = check_output_path(args.output, inputs)
-    extra = []
-    if args.side_by_side:
-        extra.append(check_output_path(args.side_by_side, inputs))
-    if args.progress_gif:
-        extra.append(check_output_path(args.progress_gif, inputs, GIF_EXTENSIONS))
-    if args.progress_mp4:
-        extra.append(check_output_path(args.progress_mp4, inputs, MP4_EXTENSIONS))
-    if args.loss_plot:
-        extra.append(check_output_path(args.loss_plot, inputs, PNG_EXTENSIONS))
-    outputs = [output, *extra]
-    if len({p.resolve() for p in outputs}) != len(outputs):
-        raise UserInputError("output paths must differ from one another")
+    # every output checked (extension, writable folder, not an input, all distinct) before any work
+    output, *_ = check_output_paths([(args.output, IMAGE_EXTENSIONS), (args.side_by_side, IMAGE_EXTENSIONS),
+                                     (args.progress_gif, GIF_EXTENSIONS), (args.progress_mp4, MP4_EXTENSIONS),
+                                     (args.loss_plot, PNG_EXTENSIONS)], inputs)
     config = config_from_args(args, n_styles=len(style_paths))
-    content = resize_longest(load_image(content_path), args.size)
+    content = load_image(content_path)
     styles = [load_image(p) for p in style_paths]
+    check_stylise_memory([scaled_size(content.size, args.size)])  # styles are brought to the content's scale
+    content = resize_longest(content, args.size)
 
     from style_transfer.api import stylize_images  # heavy imports only once the input is valid
 

@@ -81,9 +81,14 @@ def run(args) -> int:
     config = config_from_args(args, n_styles=len(style_paths))  # reads the first frame's --init image
     styles = [load_image(p) for p in style_paths]  # fails fast on a bad style image
     # open the video once now, so unreadable files and empty ranges fail before TensorFlow loads
+    from style_transfer.cli.limits import check_stylise_memory
+
+    if resize:  # checked before the reader makes a frame of that size
+        check_stylise_memory([resize], "stylising frames")
     with VideoReader(source, start=args.start, end=args.end, skip=args.skip, size=size, resize=resize,
-                     even=output.suffix.lower() == ".mp4"):
-        pass
+                     even=output.suffix.lower() == ".mp4") as reader:
+        frame_size = reader.size
+    check_stylise_memory([frame_size], "stylising frames")
 
     from style_transfer.nst.network import default_network
     from style_transfer.video.stylizer import stylize_video  # heavy imports only once the input is valid

@@ -31,8 +31,6 @@ from PIL import Image  # noqa: E402
 
 PAINTINGS = ("GreatWave.png", "kandinky.png", "gogh_auvert.png", "renoir-moulin_de_la_galette.png",
              "HokusaiBridge.png", "HiroshigeHorsePrawns.png")
-JUDGE_STYLE = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
-JUDGE_CONTENT = "conv4_2"
 DEEPFOREST = ROOT / ".cache" / "wheels" / "deepforest-2.1.0-py3-none-any.whl"
 
 
@@ -65,38 +63,6 @@ def settings() -> dict:
     return out
 
 
-class Judge:
-    """ImageNet VGG16 measures, independent of the loss network's layer choice."""
-
-    def __init__(self):
-        from style_transfer.nst.network import build_feature_extractor
-
-        self.net = build_feature_extractor(backbone="imagenet").with_layers(JUDGE_STYLE, (JUDGE_CONTENT,))
-
-    def features(self, image) -> dict:
-        return {k: v.numpy()[0] for k, v in self.net.features(np.asarray(image, np.float32)[None]).items()}
-
-    @staticmethod
-    def gram(f):
-        flat = f.reshape(-1, f.shape[-1]).astype(np.float64)
-        return flat.T @ flat / flat.shape[0]
-
-    def style_distance(self, feats, style_grams) -> float:
-        return float(sum(np.mean((self.gram(feats[n]) - style_grams[n]) ** 2) for n in JUDGE_STYLE))
-
-    def measure(self, out, photo_feats, photo_style_dist, style_grams, photo) -> dict:
-        from skimage.filters import sobel
-        from skimage.metrics import structural_similarity
-
-        from style_transfer.nst.color import luminance
-
-        feats = self.features(out)
-        edges = [sobel(luminance(np.asarray(x, np.float32)) / 255.0) for x in (out, photo)]
-        return {"style_gain": 1.0 - self.style_distance(feats, style_grams) / photo_style_dist,
-                "content_distance": float(np.mean((feats[JUDGE_CONTENT] - photo_feats[JUDGE_CONTENT]) ** 2)),
-                "edge_ssim": float(structural_similarity(edges[0], edges[1], data_range=1.0))}
-
-
 def run_size(size: int, pairs, configs, judge, network, out_dir: Path) -> list:
     from style_transfer.figures.layout import Grid, captioned_row
     from style_transfer.media.images import resize_longest, save_image
@@ -108,7 +74,7 @@ def run_size(size: int, pairs, configs, judge, network, out_dir: Path) -> list:
         photo = np.asarray(resize_longest(photo_img, size), np.float32)
         style_img = Image.open(ROOT / "imgs" / painting).convert("RGB")
         style = scale_style(style_img, photo.shape[:2])
-        style_grams = {n: judge.gram(f) for n, f in judge.features(style).items() if n in JUDGE_STYLE}
+        style_grams = judge.style_grams(style)
         photo_feats = judge.features(photo)
         photo_dist = judge.style_distance(photo_feats, style_grams)
         panels = [(photo, [(photo_name, (30, 30, 30))]), (style, [(Path(painting).stem[:18], (30, 30, 30))])]
@@ -174,6 +140,7 @@ def main() -> None:
     args = p.parse_args()
 
     from style_transfer.nst.network import default_network
+    from style_transfer.showcase.quality import Judge
 
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -313,10 +313,19 @@ def save_image(array_or_image, path) -> Path:
     return path
 
 
-def write_image(image, path, fmt: str | None = None) -> None:
-    """Write straight to `path` (a temp file of atomic_outputs) in `fmt` (default: by its extension)."""
+def write_image(image, path, fmt: str | None = None, metadata: dict | None = None) -> None:
+    """Write straight to `path` (a temp file of atomic_outputs) in `fmt` (default: by its extension).
+
+    `metadata`, a provenance record (media/provenance.py), is embedded where the format has room
+    for it: a PNG text chunk, EXIF for JPEG and WebP, a TIFF tag; BMP has none.
+    """
     fmt = fmt or IMAGE_EXTENSIONS[Path(path).suffix.lower()]
-    to_pil(image).save(path, format=fmt, **({"quality": 95} if fmt in ("JPEG", "WEBP") else {}))
+    extra = {"quality": 95} if fmt in ("JPEG", "WEBP") else {}
+    if metadata is not None:
+        from style_transfer.media.provenance import save_kwargs
+
+        extra.update(save_kwargs(fmt, metadata))
+    to_pil(image).save(path, format=fmt, **extra)
 
 
 def require_memory(nbytes: float, what: str) -> None:

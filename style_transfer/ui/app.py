@@ -311,11 +311,10 @@ class StyleApp:
 def style_picker(paintings: dict[str, Path], default: list[str], uploads_label: str):
     """The paintings as clickable thumbnails and a checklist, plus uploads: (checklist, uploads)."""
     names = list(paintings)
-    gallery = gr.Gallery([(str(p), n) for n, p in paintings.items()], label="Bundled paintings (click to add or remove)",
-                         columns=6, height=150, object_fit="cover", allow_preview=False, show_label=True,
+    gallery = gr.Gallery([(str(p), n) for n, p in paintings.items()], show_label=False, columns=6, height=124, object_fit="cover", allow_preview=False, buttons=[],
                          visible=bool(paintings))
-    chosen = gr.CheckboxGroup(names, value=[n for n in default if n in paintings], label="Paintings",
-                              visible=bool(paintings))
+    chosen = gr.CheckboxGroup(names, value=[n for n in default if n in paintings], visible=bool(paintings),
+                              label="Paintings", info="Tick them here, or click a picture above to add or remove it.")
     uploads = gr.File(file_count="multiple", file_types=["image"], label=uploads_label, height=110)
 
     def toggle(current, evt: gr.SelectData):
@@ -339,7 +338,7 @@ def build_app(network, paintings: dict[str, Path] | None = None, workdir: Path |
         with gr.Tabs():
             with gr.Tab("Photo"):
                 with gr.Row(equal_height=False):
-                    with gr.Column(scale=5):
+                    with gr.Column(scale=6):
                         content = gr.Image(type="filepath", image_mode=None, label="Photo", height=300,
                                            sources=["upload", "clipboard"])
                         paintings_in, uploads = style_picker(app.paintings, ["GreatWave"],
@@ -353,7 +352,7 @@ def build_app(network, paintings: dict[str, Path] | None = None, workdir: Path |
                                                 label="Keep the photo's colours")
                         with gr.Row():
                             steps = gr.Slider(1, 500, value=50, step=1, label="Steps")
-                            size = gr.Slider(64, MAX_SIZE, value=DEFAULT_SIZE, step=16, label="Size (longest side, px)")
+                            size = gr.Slider(64, MAX_SIZE, value=DEFAULT_SIZE, step=16, label="Size (px, longest side)")
                         with gr.Accordion("More settings", open=False):
                             with gr.Row():
                                 seed = gr.Number(0, precision=0, minimum=0, label="Seed")
@@ -384,7 +383,7 @@ def build_app(network, paintings: dict[str, Path] | None = None, workdir: Path |
                         g_preset = gr.Radio(presets, value="balanced", label="Preset")
                         with gr.Row():
                             g_steps = gr.Slider(1, 300, value=30, step=1, label="Steps per style")
-                            g_size = gr.Slider(64, 512, value=192, step=16, label="Size (longest side, px)")
+                            g_size = gr.Slider(64, 512, value=192, step=16, label="Size (px, longest side)")
                         with gr.Row():
                             g_run = gr.Button("Make the grid", variant="primary")
                             g_cancel = gr.Button("Cancel", variant="stop")
@@ -409,7 +408,7 @@ def build_app(network, paintings: dict[str, Path] | None = None, workdir: Path |
                         v_upload = gr.Image(type="filepath", image_mode=None, height=160,
                                             label="…or your own style image (used instead of the painting)")
                         with gr.Row():
-                            v_size = gr.Slider(64, 512, value=128, step=16, label="Size (longest side, px)")
+                            v_size = gr.Slider(64, 512, value=128, step=16, label="Size (px, longest side)")
                             v_frames = gr.Slider(1, MAX_VIDEO_FRAMES, value=24, step=1, label="Frames (at most)")
                         with gr.Row():
                             v_first = gr.Slider(1, 300, value=min(20, DEFAULT_FIRST_FRAME_STEPS), step=1,

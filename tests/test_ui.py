@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import start_cli
+from conftest import run_cli, start_cli
 from paths import IMGS
 
 pytest.importorskip("gradio", reason="gradio is not installed (pip install 'ssd-style-transfer[ui]')")
@@ -159,3 +159,15 @@ def test_page_renders_in_a_browser(server, tmp_path):
     colours = len(np.unique(page.reshape(-1, 3), axis=0))
     assert colours > 1000, f"the page looks blank ({colours} colours)"
     assert page.std() > 10
+
+
+def test_a_taken_port_is_one_line_before_the_slow_start():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = run_cli("ui", "--port", port, timeout=60)
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines() == [
+        f"style-transfer: error: cannot listen on 127.0.0.1:{port}: Address already in use "
+        "(choose another --port or --host)"]

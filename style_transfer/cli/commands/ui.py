@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sys
 
 from style_transfer.cli.options import positive_int
@@ -29,9 +30,21 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
+def check_address(host: str, port: int) -> None:
+    """Fail before the slow start when the port is taken or the address is not this machine's."""
+    if port > 65535:
+        raise UserInputError(f"--port must be at most 65535, got {port}")
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server itself binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise UserInputError(f"cannot listen on {host}:{port}: {exc.strerror or exc} "
+                                 "(choose another --port or --host)") from None
+
+
 def run(args) -> int:
-    if args.port > 65535:
-        raise UserInputError(f"--port must be at most 65535, got {args.port}")
+    check_address(args.host, args.port)
     # Gradio reports usage and checks for updates over the network by default; a local tool should not.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     try:

@@ -6,14 +6,14 @@ STAMP := $(VENV)/.installed
 DEMO_CONTENT ?= imgs/chelsea.jpg
 DEMO_STYLE ?= imgs/GreatWave.png
 
-.PHONY: setup demo test test-data clean
+.PHONY: setup demo test test-data browser clean
 
 setup: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c requirements.txt -e '.[video,ray,test]'
+	$(PY) -m pip install --quiet -c requirements.txt -e '.[video,ray,ui,test]'
 	touch $(STAMP)
 
 demo: setup
@@ -29,7 +29,11 @@ test-data: $(DEEPFOREST_WHEEL)
 $(DEEPFOREST_WHEEL): | $(STAMP)
 	$(PY) -m pip download --quiet --no-deps deepforest==2.1.0 -d .cache/wheels
 
-test: setup test-data
+# tests/test_ui.py loads the web app's page in a headless browser: Debian's chromium when none is installed.
+browser:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+test: setup test-data browser
 	$(PY) -m pytest -q tests
 
 clean:

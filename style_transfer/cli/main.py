@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "style_transfer.cli.commands.detect",
     "style_transfer.cli.commands.evaluate_ssd",
     "style_transfer.cli.commands.batch",
+    "style_transfer.cli.commands.ui",
 )
 
 # Exit statuses of a run stopped by a signal, as a shell reports them (128 + signal number).

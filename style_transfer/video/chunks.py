@@ -60,11 +60,6 @@ def plan_chunks(count: int, chunk_frames: int, overlap: int = DEFAULT_OVERLAP) -
             for i, s in enumerate(range(0, count, chunk_frames))]
 
 
-def is_boundary_pair(pair: int, chunk_frames: int) -> bool:
-    """Whether frame pair (pair, pair + 1) straddles a chunk boundary."""
-    return (pair + 1) % chunk_frames == 0
-
-
 WARM_STARTS = ("style-palette", "content")
 
 

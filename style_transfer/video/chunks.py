@@ -3,11 +3,15 @@
 Coherent video stylisation is sequential: each frame starts from the previous stylised frame. Chunks
 that run at the same time cannot, so every chunk after the first starts `overlap` frames early. It
 stylises those frames as a warm-up, the first of them from scratch with the full first-frame steps and
-the rest coherently, so that its temporal state has settled by its first real frame; the warm-up frames
-are then thrown away. Every chunk prepares its style targets from the clip's first frame, so all aim at
+the rest coherently, so that its temporal state has settled by its first real frame. The warm-up
+frames are not written as such: the previous chunk's last frames fade into them (`cross_fade`),
+because the two chunks carry different stylisations of their own first frames and a plain cut from
+one to the other jumps (measured in docs/video.md). Every chunk prepares its style targets from the clip's first frame, so all aim at
 the same Gram targets (and the same colours under colour preservation). A warm-up's first frame starts
-from its content recoloured to the palette of the stylised clip's first frame as far as the chunk can
-know it before that frame exists: the palette of the style targets (see `warm_start_image`).
+as the clip's first frame does (--init, the content by default): stylisation from the same start is
+close to shift-equivariant, so a chunk starting on a frame the camera has moved to lands near where the
+chunk before has carried its own start. Recolouring that start to the style's palette was measured
+and made the seams far worse (docs/video.md).
 
 The driver reads the frames, ships each chunk's frames (warm-up included) to a free actor, and writes
 the stylised frames through one VideoWriter in clip order, so the output has the frame count and frame
@@ -60,7 +64,7 @@ def plan_chunks(count: int, chunk_frames: int, overlap: int = DEFAULT_OVERLAP) -
             for i, s in enumerate(range(0, count, chunk_frames))]
 
 
-WARM_STARTS = ("style-palette", "content")
+WARM_STARTS = ("content", "style-palette")
 
 
 def warm_start_image(frame, working_styles, mode) -> np.ndarray:
@@ -83,16 +87,17 @@ class ChunkResult:
     frames: list = field(default_factory=list)
     steps: list = field(default_factory=list)
     seconds: list = field(default_factory=list)
+    warm_frames: list = field(default_factory=list)
     warm_up_seconds: float = 0.0
     shown_style: np.ndarray | None = None
 
 
 def stylize_chunk(network, chunk: Chunk, frames, reference, styles, config: StyleConfig,
-                  frame_options: dict, warm_start: str = "style-palette") -> ChunkResult:
+                  frame_options: dict, warm_start: str = "content") -> ChunkResult:
     """Stylise one chunk's `frames` (its warm-up frames first) next to the network, in a worker.
 
-    `warm_start` is the start of a warm-up's first frame: 'style-palette' (`warm_start_image`) or
-    'content' (as the clip's first frame starts, from --init)."""
+    `warm_start` is the start of a warm-up's first frame: 'content' (as the clip's first frame starts,
+    from --init) or 'style-palette' (`warm_start_image`, kept to measure against)."""
     from style_transfer.nst.prepare import prepare
     from style_transfer.video.stylizer import FrameStylizer
 
@@ -108,12 +113,30 @@ def stylize_chunk(network, chunk: Chunk, frames, reference, styles, config: Styl
         seconds = time.perf_counter() - t0
         if i < chunk.warm_up:
             out.warm_up_seconds += seconds
+            out.warm_frames.append(stylised)
             continue
         out.frames.append(stylised)
         out.steps.append(steps)
         out.seconds.append(seconds)
     out.shown_style = np.asarray(stylizer.shown_style, np.uint8)
     return out
+
+
+def cross_fade(frames, following_warm) -> list:
+    """A chunk's frames with its last ones faded into the next chunk's warm-up frames of the same
+    clip frames: weight (m + 1)/(w + 1) on the m-th of w warm-up frames. The two chunks' textures
+    differ (each carries its own first frame's stylisation), so cutting from one to the other jumps;
+    fading spreads that jump over the overlap. Warm-up frames that reach back past this chunk are
+    left out."""
+    frames = list(frames)
+    w = len(following_warm)
+    for m, warm in enumerate(following_warm):
+        j = len(frames) - w + m
+        if j >= 0:
+            a = (m + 1) / (w + 1)
+            frames[j] = np.clip(np.rint((1 - a) * frames[j].astype(np.float32) + a * warm.astype(np.float32)),
+                                0, 255).astype(np.uint8)
+    return frames
 
 
 @dataclass
@@ -160,7 +183,7 @@ def stylize_video_chunks(source, styles, output, config: StyleConfig | None = No
                          overlap: int = DEFAULT_OVERLAP, workers: int | None = None, ssd_weights=None,
                          start: int = 0, end: int | None = None, skip: int = 1, size: int | None = DEFAULT_SIZE,
                          resize: tuple[int, int] | None = None, fps: float | None = None, inset: str = "none",
-                         progress: bool = True, on_frame=None, warm_start: str = "style-palette",
+                         progress: bool = True, on_frame=None, warm_start: str = "content", blend: bool = True,
                          **frame_options) -> ChunkedVideoResult:
     """`stylize_video` on Ray: the clip in chunks of `chunk_frames` frames, each warmed up on `overlap`
     frames before it, on `workers` actors (default one per node). Joins Ray if this process has not
@@ -199,6 +222,23 @@ def stylize_video_chunks(source, styles, output, config: StyleConfig | None = No
             tasks = _chunk_tasks(_chain(first, frames), chunk_frames, overlap, sources)
             with VideoWriter(output, out_fps, reader.size) as writer, \
                     tqdm(total=reader.count, desc="frames", unit="frame", disable=not progress) as bar:
+
+                def write(res, following):
+                    frames = res.frames if not blend or following is None else cross_fade(res.frames,
+                                                                                           following.warm_frames)
+                    for frame, stylised in zip(sources.pop(res.index), frames, strict=True):
+                        writer.write(stylised if inset == "none" else add_inset(
+                            stylised, frame if inset in ("content", "both") else None,
+                            res.shown_style if inset in ("style", "both") else None))
+                        if on_frame is not None:
+                            on_frame(result.frames, frame, stylised)
+                        result.frames += 1
+                    result.seconds_per_frame += res.seconds
+                    result.steps_per_frame += res.steps
+                    result.warm_up_seconds += res.warm_up_seconds
+                    result.chunks += 1
+                    bar.update(len(res.frames))
+
                 for (chunk, _), res, error in run_on_actors(
                         actors, tasks,
                         lambda actor, task: actor.apply.remote(stylize_chunk, task[0], task[1], *shared,
@@ -207,20 +247,12 @@ def stylize_video_chunks(source, styles, output, config: StyleConfig | None = No
                     if error is not None:
                         raise RuntimeError(f"chunk {chunk.index} of the video failed: {error}")
                     done[chunk.index] = res
-                    while result.chunks in done:  # write every chunk whose predecessors are written
-                        res = done.pop(result.chunks)
-                        for frame, stylised in zip(sources.pop(result.chunks), res.frames, strict=True):
-                            writer.write(stylised if inset == "none" else add_inset(
-                                stylised, frame if inset in ("content", "both") else None,
-                                res.shown_style if inset in ("style", "both") else None))
-                            if on_frame is not None:
-                                on_frame(result.frames, frame, stylised)
-                            result.frames += 1
-                        result.seconds_per_frame += res.seconds
-                        result.steps_per_frame += res.steps
-                        result.warm_up_seconds += res.warm_up_seconds
-                        result.chunks += 1
-                        bar.update(len(res.frames))
+                    # a chunk is written once the next one is back: its last frames fade into the
+                    # next chunk's warm-up frames
+                    while result.chunks in done and result.chunks + 1 in done:
+                        write(done.pop(result.chunks), done[result.chunks + 1])
+                if result.chunks in done:
+                    write(done.pop(result.chunks), None)
     finally:
         for actor in actors:
             ray.kill(actor, no_restart=True)

@@ -86,6 +86,11 @@ class StyleWorker:
     def run(self, content, style, config) -> Outcome:
         return stylize_pair(self.network, content, style, config)
 
+    def apply(self, fn, *args):
+        """`fn(network, *args)`: other features (video chunks) reuse the loaded engine. `fn` is a
+        module-level function, so Ray sends it by name and the worker imports the shipped code."""
+        return fn(self.network, *args)
+
 
 def start_workers(n: int, ssd_weights=None, cpus_per_worker: float = 1):
     """`n` named actors (named so that tools and tests can find them in the `style-transfer` namespace)."""
@@ -110,71 +115,86 @@ def note(line: str) -> None:
     tqdm.write(line, file=sys.stderr)
 
 
+def run_on_actors(actors, tasks, submit, describe):
+    """Run `tasks` on `actors`, one task per actor at a time, as the actors free up.
+
+    `submit(actor, task)` starts a task and returns its result ref; `describe(task)` names it in the
+    line printed when its worker dies. Yields (task, result, None) as results come back (in the order
+    they finish), or (task, None, error) for a task given up after MAX_ATTEMPTS worker deaths. A dead
+    actor is pinged until Ray has restarted it, then rejoins the pool.
+    """
+    ray = import_ray()
+    from ray.exceptions import ActorDiedError, RayActorError
+
+    idle = deque(actors)
+    retry = deque()
+    attempts = {}  # id(task) → deaths; a retried task stays referenced, so its id stays its own
+    running = {}  # task's result ref → (actor, task)
+    pings = {}  # ref of pid() on an actor that lost its process → actor, until it answers again
+    source = iter(tasks)
+    exhausted = False
+    while True:
+        while idle and (retry or not exhausted):
+            if retry:
+                task = retry.popleft()
+            else:
+                task = next(source, None)
+                if task is None:
+                    exhausted = True
+                    break
+            actor = idle.popleft()
+            running[submit(actor, task)] = (actor, task)
+        if not running and (exhausted and not retry):
+            return
+        if not running and not pings:
+            raise RuntimeError("every Ray worker has died")
+        (ref,), _ = ray.wait([*running, *pings], num_returns=1)
+        if ref in pings:
+            # A restarting actor refuses calls at once; it rejoins the pool only once it
+            # answers, so that retried tasks go to live actors instead of failing again.
+            actor = pings.pop(ref)
+            try:
+                ray.get(ref)
+                idle.append(actor)
+            except ActorDiedError:
+                pass  # out of restarts: the pool goes on without it
+            except RayActorError:
+                time.sleep(PING_INTERVAL)
+                pings[actor.pid.remote()] = actor
+            continue
+        actor, task = running.pop(ref)
+        try:
+            result = ray.get(ref)
+        except RayActorError as exc:
+            key = id(task)
+            attempts[key] = attempts.get(key, 0) + 1
+            note(f"style-transfer: a Ray worker died running {describe(task)}; "
+                 + ("giving up" if attempts[key] >= MAX_ATTEMPTS else "retrying"))
+            pings[actor.pid.remote()] = actor
+            if attempts[key] >= MAX_ATTEMPTS:
+                yield task, None, f"its worker died {attempts[key]} times ({type(exc).__name__})"
+            else:
+                retry.append(task)
+            continue
+        idle.append(actor)
+        yield task, result, None
+
+
 def ray_executor(workers: int | None = None, ssd_weights=None):
     """An executor that runs tasks on `workers` Ray actors (default: one per node) as they free up."""
 
     def execute(tasks, styles, config):
         ray = import_ray()
-        from ray.exceptions import ActorDiedError, RayActorError
-
         n = workers or default_workers()
         actors = start_workers(n, ssd_weights)
         style_refs = {path: ray.put(image) for path, image in styles.items()}
         config_ref = ray.put(config)
-        idle = deque(actors)
-        retry = deque()
-        attempts = {}
-        running = {}  # task's result ref → (actor, task)
-        pings = {}  # ref of pid() on an actor that lost its process → actor, until it answers again
-        source = iter(tasks)
-        exhausted = False
         try:
-            while True:
-                while idle and (retry or not exhausted):
-                    if retry:
-                        task = retry.popleft()
-                    else:
-                        task = next(source, None)
-                        if task is None:
-                            exhausted = True
-                            break
-                    actor = idle.popleft()
-                    ref = actor.run.remote(task.content, style_refs[task.pair.style], config_ref)
-                    running[ref] = (actor, task)
-                if not running and (exhausted and not retry):
-                    return
-                if not running and not pings:
-                    raise RuntimeError("every Ray worker of the batch has died")
-                (ref,), _ = ray.wait([*running, *pings], num_returns=1)
-                if ref in pings:
-                    # A restarting actor refuses calls at once; it rejoins the pool only once it
-                    # answers, so that retried pairs go to live actors instead of failing again.
-                    actor = pings.pop(ref)
-                    try:
-                        ray.get(ref)
-                        idle.append(actor)
-                    except ActorDiedError:
-                        pass  # out of restarts: the pool goes on without it
-                    except RayActorError:
-                        time.sleep(PING_INTERVAL)
-                        pings[actor.pid.remote()] = actor
-                    continue
-                actor, task = running.pop(ref)
-                try:
-                    outcome = ray.get(ref)
-                except RayActorError as exc:
-                    key = task.pair.output
-                    attempts[key] = attempts.get(key, 0) + 1
-                    note(f"style-transfer: a Ray worker died running {task.pair.content.path} with "
-                         f"{task.pair.style}; " + ("giving up" if attempts[key] >= MAX_ATTEMPTS else "retrying"))
-                    pings[actor.pid.remote()] = actor
-                    if attempts[key] >= MAX_ATTEMPTS:
-                        yield task, Outcome(error=f"its worker died {attempts[key]} times ({type(exc).__name__})")
-                    else:
-                        retry.append(task)
-                    continue
-                idle.append(actor)
-                yield task, outcome
+            for task, outcome, error in run_on_actors(
+                    actors, tasks,
+                    lambda actor, task: actor.run.remote(task.content, style_refs[task.pair.style], config_ref),
+                    lambda task: f"{task.pair.content.path} with {task.pair.style}"):
+                yield task, (outcome if error is None else Outcome(error=error))
         finally:
             for actor in actors:
                 ray.kill(actor, no_restart=True)

@@ -72,3 +72,16 @@ def video_warping_error(stylised_path, source_path, *, start: int = 0, end: int 
             pairs = tqdm(zip(stylised, source, strict=True), total=stylised.count, desc="frames", unit="frame",
                          disable=not progress)
             return _pairs_warping_error(pairs, flow_method)
+
+
+def chunk_report(errors, chunk_frames: int) -> tuple[list, list]:
+    """Per-pair errors split into (pairs straddling a chunk boundary, pairs inside a chunk) for a clip
+    stylised in chunks of `chunk_frames` frames: pair i is frames (i, i + 1)."""
+    if chunk_frames < 1:
+        raise UserInputError(f"--chunk-frames must be a positive number of frames, got {chunk_frames}")
+    boundary = [e for i, e in enumerate(errors) if (i + 1) % chunk_frames == 0]
+    inside = [e for i, e in enumerate(errors) if (i + 1) % chunk_frames != 0]
+    if not boundary:
+        raise UserInputError(f"no frame pair of the {len(errors) + 1} frames straddles a boundary of chunks "
+                             f"of {chunk_frames} frames")
+    return boundary, inside

@@ -66,13 +66,15 @@ class FrameStylizer:
     `config` gives the loss weights, lr and artistic controls (its `steps` is ignored for
     `first_frame_steps` / `steps_per_frame`); video always uses Adam at full size: each frame continues
     from a good start with few steps, and the later frames' lower learning rate is what keeps them from
-    flickering (docs/video.md). Style targets are prepared from the first frame and stay fixed.
+    flickering (docs/video.md). Style targets are prepared from the first frame and stay fixed;
+    `reference_frame` prepares them from that frame instead (a chunk of a clip passes the clip's first
+    frame, so every chunk aims at the same targets, colour preservation included).
     """
 
     def __init__(self, network, styles, config: StyleConfig, height: int, width: int, *,
                  steps_per_frame: int = DEFAULT_STEPS_PER_FRAME, first_frame_steps: int = DEFAULT_FIRST_FRAME_STEPS,
                  temporal_weight: float = DEFAULT_TEMPORAL_WEIGHT, later_lr: float | None = None,
-                 independent: bool = False, flow_method: str = "dis"):
+                 independent: bool = False, flow_method: str = "dis", reference_frame=None):
         if flow_method not in FLOW_METHODS:
             raise UserInputError(f"flow method must be one of {', '.join(FLOW_METHODS)}, got {flow_method!r}")
         if steps_per_frame < 1 or first_frame_steps < 1:
@@ -91,21 +93,26 @@ class FrameStylizer:
             self.later = compiled(self.network, base.replace(lr=lr, temporal_weight=temporal_weight),
                                   height, width)
         self.prep = None
+        self.reference = reference_frame
         self.prev_frame = self.prev_working = None
 
-    def __call__(self, frame) -> tuple[np.ndarray, int]:
-        """(stylised uint8 frame, steps taken) for the next frame (H×W×3, 0–255) of the clip."""
+    def __call__(self, frame, init=None) -> tuple[np.ndarray, int]:
+        """(stylised uint8 frame, steps taken) for the next frame (H×W×3, 0–255) of the clip.
+
+        `init` replaces the start image of a frame stylised from scratch (the first, or any with
+        `independent`), in the optimiser's space (0–255, luminance mode: grey)."""
         mode = self.config.preserve_color
         if self.prep is None:
-            self.prep = prepare(frame, self.styles, self.config)
+            self.prep = prepare(frame if self.reference is None else self.reference, self.styles, self.config)
             for loss, _ in {id(r): r for r in (self.first, self.later)}.values():
                 loss.set_style(self.prep.styles, self.config.style_blend)
         content = color.working_content(frame, mode)
         if self.independent or self.prev_frame is None:
             (loss, optimizer), steps = self.first, (self.steps_per_frame if self.independent
                                                     else self.first_frame_steps)
-            init = self.prep.init if self.prev_frame is None else color.working_init(
-                initial_image(self.config.init, frame, self.prep.shown_styles, self.config.seed), mode)
+            if init is None:
+                init = self.prep.init if self.prev_frame is None and self.reference is None else color.working_init(
+                    initial_image(self.config.init, frame, self.prep.shown_styles, self.config.seed), mode)
         else:
             (loss, optimizer), steps = self.later, self.steps_per_frame
             warped, mask = warp_with_mask(frame, self.prev_frame, self.prev_working, self.flow_method)

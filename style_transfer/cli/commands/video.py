@@ -14,6 +14,7 @@ from style_transfer.video.flow import FLOW_METHODS
 
 
 def register(subparsers) -> None:
+    from style_transfer.video.chunks import DEFAULT_OVERLAP
     from style_transfer.video.defaults import (DEFAULT_FIRST_FRAME_STEPS, DEFAULT_STEPS_PER_FRAME,
                                                DEFAULT_TEMPORAL_WEIGHT, LATER_LR_FACTOR)
 
@@ -59,6 +60,18 @@ def register(subparsers) -> None:
     g.add_argument("--independent", action="store_true",
                    help="stylise every frame from its own content, --steps-per-frame steps, no flow "
                         "(flickers; for comparison)")
+    g = p.add_argument_group("on Ray (docs/video.md, docs/scale.md)")
+    g.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
+                   help="stylise chunks of the clip in parallel on Ray: 'local' (the default when no ADDRESS "
+                        "is given) starts Ray on this machine; an address (host:port) joins that cluster; "
+                        "needs --chunk-frames")
+    g.add_argument("--chunk-frames", type=positive_int, default=None, metavar="N",
+                   help="with --ray, frames per chunk; each chunk is one task on one worker")
+    g.add_argument("--overlap", type=non_negative_int, default=None, metavar="K",
+                   help=f"with --chunk-frames, warm-up frames stylised before each chunk after the first "
+                        f"and thrown away, so the seam does not jump (default {DEFAULT_OVERLAP})")
+    g.add_argument("--workers", type=positive_int, default=None, metavar="N",
+                   help="with --ray, the number of engines (Ray actors) (default: one per node)")
     add_lr_option(p.add_argument_group("optimisation"))
     add_weight_options(p)
     add_run_options(p)
@@ -74,6 +87,14 @@ def run(args) -> int:
     output = check_video_output(args.output, (source, *style_paths, *init_files(args)))
     if args.end is not None and args.start >= args.end:
         raise UserInputError(f"--start ({args.start}) must be less than --end ({args.end})")
+    # Chunks run only on Ray: in one process they would only add warm-up frames to a plain run.
+    if args.ray is not None and args.chunk_frames is None:
+        raise UserInputError("--ray needs --chunk-frames N (the clip is cut into chunks of N frames)")
+    for flag, value in (("--chunk-frames", args.chunk_frames), ("--workers", args.workers)):
+        if value is not None and args.ray is None:
+            raise UserInputError(f"{flag} needs --ray")
+    if args.overlap is not None and args.chunk_frames is None:
+        raise UserInputError("--overlap needs --chunk-frames")
     resize = parse_size(args.resize) if args.resize else None
     size = None if resize else (args.size or DEFAULT_SIZE)
     if resize and output.suffix.lower() == ".mp4" and (resize[0] % 2 or resize[1] % 2):
@@ -90,15 +111,34 @@ def run(args) -> int:
         frame_size = reader.size
     check_stylise_memory([frame_size], "stylising frames")
 
-    from style_transfer.nst.network import default_network
-    from style_transfer.video.stylizer import stylize_video  # heavy imports only once the input is valid
+    frame_options = dict(steps_per_frame=args.steps_per_frame, first_frame_steps=args.first_frame_steps,
+                         temporal_weight=args.temporal_weight, later_lr=args.later_lr,
+                         independent=args.independent, flow_method=args.flow)
+    common = dict(start=args.start, end=args.end, skip=args.skip, size=size, resize=resize, fps=args.fps,
+                  inset=args.inset, progress=not args.quiet)
+    if args.ray is not None:
+        from style_transfer.batch.distributed import connect
+        from style_transfer.cli.commands.batch import resolve_weights
+        from style_transfer.video.chunks import DEFAULT_OVERLAP, stylize_video_chunks
 
-    result = stylize_video(
-        source, styles, output, config, default_network(args.ssd_weights), start=args.start, end=args.end,
-        skip=args.skip, size=size, resize=resize, fps=args.fps, inset=args.inset, progress=not args.quiet,
-        steps_per_frame=args.steps_per_frame, first_frame_steps=args.first_frame_steps,
-        temporal_weight=args.temporal_weight, later_lr=args.later_lr, independent=args.independent,
-        flow_method=args.flow)
+        ssd_weights = resolve_weights(args.ssd_weights)  # the driver's choice, for every worker
+        started = connect(args.ray)
+        try:
+            result = stylize_video_chunks(
+                source, styles, output, config, chunk_frames=args.chunk_frames,
+                overlap=DEFAULT_OVERLAP if args.overlap is None else args.overlap, workers=args.workers,
+                ssd_weights=ssd_weights, **common, **frame_options)
+        finally:
+            if started:
+                import ray
+
+                ray.shutdown()
+    else:
+        from style_transfer.nst.network import default_network
+        from style_transfer.video.stylizer import stylize_video  # heavy imports only once the input is valid
+
+        result = stylize_video(source, styles, output, config, default_network(args.ssd_weights), **common,
+                               **frame_options)
     if not args.quiet:
         print(result.summary(), file=sys.stderr)
     return 0

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import run_cli, start_cli
+from cli_run import run_cli, start_cli
 from paths import IMGS
 
 pytest.importorskip("gradio", reason="gradio is not installed (pip install 'ssd-style-transfer[ui]')")

@@ -104,7 +104,7 @@ def add_control_options(parser) -> None:
     g.add_argument("--content-layers", metavar="SPEC", help="content layers, e.g. conv4_2 (default conv5_2)")
     g.add_argument("--preset", choices=tuple(PRESETS),
                    help="content/style balance without tuning weights: light (the photo with the painting's "
-                        "texture), balanced (the default), strong (the painting takes over), article (the "
+                        "texture), balanced, standard (the default), strong (the painting takes over), article (the "
                         "original article's objective); sets the content weight to " +
                         ", ".join(f"{v:g} ({k})" for k, v in PRESETS.items()) + " × the style weight")
 

@@ -20,13 +20,14 @@ OPTIMIZERS = ("lbfgs", "adam")
 PRESERVE_COLOR_MODES = ("luminance", "histogram")
 INIT_KINDS = ("content", "noise", "style")
 MAX_STYLE_SCALE = 4.0
-# Content/style weight ratios (content_weight = ratio × style_weight). light keeps the photo and adds
-# the painting's texture; balanced, the default, keeps the subject recognisable under the painting's
-# colours and strokes; strong lets the painting take over more; article is the original article's
-# objective (1e-3), where L-BFGS, run to convergence, erases faces: the article kept its content only
-# because it stopped after 40 small Adam steps (docs/quality.md has the panel that chose these).
-PRESETS = {"light": 100.0, "balanced": 3.0, "strong": 0.1, "article": 1e-3}
-DEFAULT_PRESET = "balanced"
+# Content/style weight ratios (content_weight = ratio × style_weight), from the photo to the painting.
+# light keeps the photo and adds the painting's texture; balanced keeps the subject's natural look;
+# standard, the default, takes at least as much style as the article's recipe while keeping faces (the
+# quality panel, docs/quality.md, chose it); strong lets the painting take over; article is the original
+# article's objective (1e-3), where a converged optimiser erases faces: the article kept its content
+# only because it stopped after 40 small Adam steps.
+PRESETS = {"light": 100.0, "balanced": 3.0, "standard": 0.3, "strong": 0.03, "article": 1e-3}
+DEFAULT_PRESET = "standard"
 
 
 @dataclass(frozen=True)

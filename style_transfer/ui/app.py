@@ -19,7 +19,7 @@ import numpy as np
 
 from style_transfer.errors import NonFiniteLossError, UserInputError
 from style_transfer.media.images import MIN_SIDE, load_image, resize_longest, save_image
-from style_transfer.nst.config import DEFAULT_SIZE, PRESERVE_COLOR_MODES, PRESETS, make_config
+from style_transfer.nst.config import DEFAULT_PRESET, DEFAULT_SIZE, PRESERVE_COLOR_MODES, PRESETS, make_config
 from style_transfer.ui.jobs import Job
 from style_transfer.video.defaults import DEFAULT_STEPS_PER_FRAME
 
@@ -346,7 +346,7 @@ def build_app(network, paintings: dict[str, Path] | None = None, workdir: Path |
                         blend = gr.Textbox(label="Blend weights", placeholder="e.g. 2,1 — equal when empty",
                                            info="One weight per style: the ticked paintings in order, then uploads.")
                         with gr.Row():
-                            preset = gr.Radio(presets, value="balanced", label="Preset",
+                            preset = gr.Radio(presets, value=DEFAULT_PRESET, label="Preset",
                                               info="light keeps the photo; strong lets the painting take over")
                             preserve = gr.Radio(["off", *PRESERVE_COLOR_MODES], value="off",
                                                 label="Keep the photo's colours")
@@ -380,7 +380,7 @@ def build_app(network, paintings: dict[str, Path] | None = None, workdir: Path |
                         g_content = gr.Image(type="filepath", image_mode=None, label="Photo", height=260)
                         g_paintings, g_uploads = style_picker(app.paintings, ["GreatWave", "kandinky", "gogh_auvert"],
                                                               "More style images (optional)")
-                        g_preset = gr.Radio(presets, value="balanced", label="Preset")
+                        g_preset = gr.Radio(presets, value=DEFAULT_PRESET, label="Preset")
                         with gr.Row():
                             g_steps = gr.Slider(1, 300, value=30, step=1, label="Steps per style")
                             g_size = gr.Slider(64, 512, value=192, step=16, label="Size (px, longest side)")

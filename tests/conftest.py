@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import os
+import selectors
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +14,20 @@ from PIL import Image
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from paths import IMGS, ROOT  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def weights_cache(tmp_path_factory):
+    """Converted ImageNet weights live in a session folder, so no test reads or writes the user's cache
+    (the CLI subprocesses inherit the variable): the ONNX file is converted once per session."""
+    folder = tmp_path_factory.mktemp("weights_cache")
+    saved = os.environ.get("STYLE_TRANSFER_CACHE")
+    os.environ["STYLE_TRANSFER_CACHE"] = str(folder)
+    yield folder
+    if saved is None:
+        os.environ.pop("STYLE_TRANSFER_CACHE", None)
+    else:
+        os.environ["STYLE_TRANSFER_CACHE"] = saved
 
 
 @pytest.fixture(scope="session")
@@ -58,3 +74,56 @@ def cli():
 @pytest.fixture
 def cli_process():
     return start_cli
+
+
+def run_main(capsys, *args):
+    """Run `main(ARGS)` in this process: (exit status, stdout, stderr). Argument errors raise
+    SystemExit; user errors return 2."""
+    from style_transfer.cli.main import main
+
+    capsys.readouterr()
+    try:
+        code = main([str(a) for a in args])
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_error_line(err, message):
+    """The whole of stderr is one line, `style-transfer…: error: …MESSAGE…`, and nothing else."""
+    assert err.endswith("\n") and err.count("\n") == 1, err
+    assert err.startswith("style-transfer") and ": error: " in err and message in err, err
+
+
+def read_stderr_until(proc, marker: bytes, timeout: float = 300) -> bytes:
+    """What `proc` wrote on its piped stderr up to and including `marker`; fails the test if the
+    process ends or `timeout` seconds pass first (reads never block past the deadline)."""
+    deadline = time.monotonic() + timeout
+    seen = b""
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stderr, selectors.EVENT_READ)
+        while marker not in seen:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                proc.kill()
+                pytest.fail(f"no {marker!r} on stderr within {timeout} s: {seen[-2000:]!r}")
+            if sel.select(timeout=min(left, 1.0)):
+                chunk = os.read(proc.stderr.fileno(), 4096)
+                if not chunk:
+                    proc.wait(timeout=30)
+                    pytest.fail(f"exited {proc.returncode} before {marker!r}: {seen[-2000:]!r}")
+                seen += chunk
+    return seen
+
+
+def assert_stylised(path, content_path, size, min_change=0.5):
+    """The image at `path` is the content at longest side `size` (its aspect kept), changed by the
+    stylisation: not a missing, blank or merely resized copy of the content."""
+    from style_transfer.media.images import load_array
+
+    content = load_array(content_path, size)
+    out = np.asarray(Image.open(path), np.float32)
+    assert out.shape == content.shape and max(out.shape[:2]) == size, (out.shape, content.shape)
+    change = np.abs(out - content).mean()
+    assert change > min_change, change

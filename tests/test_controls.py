@@ -192,6 +192,22 @@ def test_same_seed_identical_arrays(extractor, content_small, style_small):
     assert not np.array_equal(a.image, c.image)
 
 
+@pytest.mark.parametrize("args", [[], ["--optimizer", "adam", "--init", "noise"]], ids=["default", "adam noise"])
+def test_seed_gives_the_same_bytes_in_separate_processes(cli, tmp_path, args):
+    """--seed makes a run repeatable from a fresh process (nothing carried over in memory); with a
+    noise start another seed gives another image."""
+    def run(seed, name):
+        out = tmp_path / f"{name}.png"
+        r = cli("image", CONTENT, STYLE, "-o", out, "--size", 48, "--steps", 3, "--seed", seed, "--quiet", *args)
+        assert r.returncode == 0, r.stderr
+        return out.read_bytes()
+
+    first = run(7, "a")
+    assert run(7, "b") == first
+    if "noise" in args:
+        assert run(8, "c") != first
+
+
 def test_style_layers_and_weights_used(extractor, content_small, style_small):
     r = _run(content_small, style_small, extractor, steps=2, style_layers="conv1_1:1,conv3_1:0.5",
              content_layers="conv4_2")

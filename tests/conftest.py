@@ -2,9 +2,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +10,20 @@ from PIL import Image
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from cli_run import run_cli, start_cli  # noqa: E402
 from paths import IMGS  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def weights_cache(tmp_path_factory):
+    """Converted ImageNet weights live in a session folder, so no test reads or writes the user's cache
+    (the CLI subprocesses inherit the variable): the ONNX file is converted once per session."""
+    folder = tmp_path_factory.mktemp("weights_cache")
+    saved = os.environ.get("STYLE_TRANSFER_CACHE")
+    os.environ["STYLE_TRANSFER_CACHE"] = str(folder)
+    yield folder
+    if saved is None:
+        os.environ.pop("STYLE_TRANSFER_CACHE", None)
+    else:
+        os.environ["STYLE_TRANSFER_CACHE"] = saved
 
 
 @pytest.fixture(scope="session")

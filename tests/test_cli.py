@@ -1,5 +1,4 @@
 """`style-transfer image` end to end, and every bad input: exit 2, one line, no file left."""
-import os
 import signal
 import struct
 import subprocess
@@ -7,12 +6,14 @@ import time
 import tomllib
 import zlib
 
+import numpy as np
 import pytest
 from PIL import Image
 
-from cli_run import cli_command
+from cli_run import assert_one_error_line, assert_stylised, cli_command, read_stderr_until, run_main
 from paths import IMGS, ROOT
 from style_transfer.cli.main import NATIVE_LOG_LINE, main, run_command
+from style_transfer.media.images import load_array
 
 CONTENT, STYLE = IMGS / "chelsea.jpg", IMGS / "GreatWave.png"
 
@@ -35,15 +36,16 @@ def test_until_loss_stops_early_cli(cli, tmp_path):
     r = cli("image", CONTENT, STYLE, "-o", out, "--size", 64, "--steps", 30, "--until-loss", "1e12")
     assert r.returncode == 0, r.stderr
     assert "(1 steps," in r.stderr.splitlines()[-1]  # the first loss is already below 1e12
-    assert out.exists()
+    # that loss is the start image's, so the start image (the content at --size) is what is written
+    np.testing.assert_array_equal(np.asarray(Image.open(out), np.float32), load_array(CONTENT, 64))
 
 
-def test_help_lists_flags(cli):
-    r = cli("image", "--help")
-    assert r.returncode == 0
+def test_help_lists_flags(capsys):
+    code, out, _ = run_main(capsys, "image", "--help")
+    assert code == 0
     for flag in ("--steps", "--size", "--lr", "--style-weight", "--content-weight", "--seed",
                  "--ssd-weights", "--progress-gif", "--quiet", "--optimizer", "--scales", "--until-loss"):
-        assert flag in r.stdout
+        assert flag in out
 
 
 def _png_claiming_size(path, width, height):
@@ -82,17 +84,32 @@ def _bad_inputs(tmp):
     }
 
 
+def _check_bad_input(tmp_path, case, run):
+    """`run(args)` → (status, stderr): exit 2, the whole of stderr one error line, no file touched."""
+    args, message = _bad_inputs(tmp_path)[case]
+    before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")}
+    code, err = run(args)
+    assert code == 2, err
+    assert_one_error_line(err, message)
+    assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")} == before  # nothing written or changed
+
+
+# In-process: the same code path as the command line without starting Python and TensorFlow again;
+# test_bad_input_from_the_command_line covers the real process once.
 @pytest.mark.parametrize("case", ["missing", "directory", "unreadable", "truncated", "too small", "bomb",
                                   "extension", "overwrite input", "steps zero", "size negative",
                                   "gif extension", "bad scales", "bad checkpoint"])
-def test_bad_input_exit_2_no_file(cli, tmp_path, case):
-    args, message = _bad_inputs(tmp_path)[case]
-    before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")}
-    r = cli(*args)
-    assert r.returncode == 2, r.stderr
-    assert "Traceback" not in r.stderr
-    assert message in r.stderr.strip().splitlines()[-1]
-    assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")} == before  # nothing written or changed
+def test_bad_input_exit_2_no_file(capsys, tmp_path, case):
+    _check_bad_input(tmp_path, case, lambda args: run_main(capsys, *args)[::2])
+
+
+def test_bad_input_from_the_command_line(cli, tmp_path):
+    def run(args):
+        r = cli(*args)
+        assert r.stdout == ""
+        return r.returncode, r.stderr
+
+    _check_bad_input(tmp_path, "bomb", run)
 
 
 def _ctrl_c_comes_out_wrapped(args):
@@ -118,11 +135,10 @@ def test_ctrl_c_wrapped_in_another_exception_is_an_interruption(capsys):
 def test_ctrl_c_during_image_stylising_exits_130_without_output(cli_process, tmp_path):
     out = tmp_path / "o.png"
     proc = cli_process("image", CONTENT, STYLE, "-o", out, "--size", 64, "--steps", 100000, stderr=subprocess.PIPE)
-    seen = b""
-    # Wait for the first finished step: a signal while the progress bar is still being set up or the
-    # step function is first traced can leave the bar's line unfinished or print TensorFlow's traceback.
-    while b" 1/100000 " not in seen and proc.poll() is None:
-        seen += os.read(proc.stderr.fileno(), 4096)
+    # Wait for the first finished step (the bar's count reaches 1): a signal while the progress bar is
+    # still being set up or the step function is first traced can leave the bar's line unfinished or
+    # print TensorFlow's traceback.
+    seen = read_stderr_until(proc, b" 1/100000 ")
     proc.send_signal(signal.SIGINT)
     _, rest = proc.communicate(timeout=120)
     err = (seen + rest).decode()
@@ -139,7 +155,7 @@ ARGUMENT_ERRORS = {
     "bad type": (["train-ssd", "--voc-root", "v", "-o", "x.weights.h5", "--epochs", "ten"],
                  "style-transfer train-ssd", "argument --epochs"),
     "bad float": (["image", CONTENT, STYLE, "-o", "x.png", "--until-loss", "low"], "style-transfer image",
-                  "argument --until-loss: invalid float value: 'low'"),
+                  "argument --until-loss: 'low' is not a number"),
     "unknown option": (["image", CONTENT, STYLE, "-o", "x.png", "--colour"], "style-transfer",
                        "unrecognized arguments: --colour"),
     "unknown command": (["stylise"], "style-transfer", "argument COMMAND: invalid choice: 'stylise'"),
@@ -195,7 +211,7 @@ def test_quiet_run_prints_nothing_on_stderr(tmp_path):
     out = tmp_path / "x.png"
     r = _run_without_log_level("image", CONTENT, STYLE, "-o", out, "--size", 48, "--steps", 2, "--quiet")
     assert r.returncode == 0 and r.stderr == "" and r.stdout == ""
-    assert out.exists()
+    assert_stylised(out, CONTENT, 48)
 
 
 def test_verbose_lets_tensorflow_log_lines_through(tmp_path):
@@ -209,11 +225,10 @@ def test_sigterm_while_stylising_exits_143_without_output(cli_process, tmp_path)
     out = tmp_path / "o.png"
     proc = cli_process("image", CONTENT, STYLE, "-o", out, "--size", 64, "--steps", 100000,
                        "--progress-gif", tmp_path / "p.gif", stderr=subprocess.PIPE)
-    seen = b""
-    # Wait for the first finished step: a signal while the progress bar is still being set up or the
-    # step function is first traced can leave the bar's line unfinished or print TensorFlow's traceback.
-    while b" 1/100000 " not in seen and proc.poll() is None:
-        seen += os.read(proc.stderr.fileno(), 4096)
+    # Wait for the first finished step (the bar's count reaches 1): a signal while the progress bar is
+    # still being set up or the step function is first traced can leave the bar's line unfinished or
+    # print TensorFlow's traceback.
+    seen = read_stderr_until(proc, b" 1/100000 ")
     proc.send_signal(signal.SIGTERM)
     _, rest = proc.communicate(timeout=120)
     err = (seen + rest).decode()

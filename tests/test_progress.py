@@ -2,6 +2,7 @@
 import numpy as np
 from PIL import Image
 
+from cli_run import assert_one_error_line, run_main
 from style_transfer.api import stylize_images
 from style_transfer.nst.config import StyleConfig
 
@@ -31,18 +32,20 @@ def test_progress_gif_mp4_and_loss_plot(extractor, content_small, style_small, t
         img.verify()
 
 
-def test_image_help_lists_new_flags(cli):
-    r = cli("image", "--help")
+def test_image_help_lists_new_flags(capsys):
+    code, out, _ = run_main(capsys, "image", "--help")
+    assert code == 0
     for flag in ("--progress-mp4", "--progress-every", "--loss-plot"):
-        assert flag in r.stdout
+        assert flag in out
 
 
-def test_bad_extensions(cli, tmp_path):
+def test_bad_extensions(capsys, tmp_path):
     from paths import IMGS
 
-    r = cli("image", IMGS / "chelsea.jpg", IMGS / "GreatWave.png", "-o", tmp_path / "o.png",
-            "--loss-plot", tmp_path / "loss.jpg")
-    assert r.returncode == 2 and "extension" in r.stderr
+    code, _, err = run_main(capsys, "image", IMGS / "chelsea.jpg", IMGS / "GreatWave.png", "-o", tmp_path / "o.png",
+                            "--loss-plot", tmp_path / "loss.jpg")
+    assert code == 2
+    assert_one_error_line(err, "extension")
     assert list(tmp_path.iterdir()) == []
 
 

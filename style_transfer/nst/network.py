@@ -12,12 +12,10 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import tensorflow as tf  # noqa: F401
 
 from style_transfer._models import SSD300, VGG16, vgg16_layer_specs
-# The checkpoint format lives in models.checkpoint; its names stay importable from here.
-from style_transfer._models.checkpoint import (CAFFE, SSD_WEIGHTS_DIR, CheckpointError, Preprocessing,  # noqa: F401
-                               find_checkpoint, load_checkpoint, metadata_path, save_ssd300)
+from style_transfer._models.checkpoint import (CAFFE, SSD_WEIGHTS_DIR, CheckpointError, Preprocessing,
+                                               find_checkpoint, load_checkpoint)
 from style_transfer.errors import UserInputError
 from style_transfer.nst.weights import imagenet_vgg16_weights
 

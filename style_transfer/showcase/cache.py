@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from style_transfer.media import images
 from style_transfer.nst.config import array_digest

@@ -195,12 +195,14 @@ def test_same_seed_identical_arrays(extractor, content_small, style_small):
 @pytest.mark.parametrize("args", [[], ["--optimizer", "adam", "--init", "noise"]], ids=["default", "adam noise"])
 def test_seed_gives_the_same_bytes_in_separate_processes(cli, tmp_path, args):
     """--seed makes a run repeatable from a fresh process (nothing carried over in memory); with a
-    noise start another seed gives another image."""
+    noise start another seed gives another image. Each run writes out.png in its own folder, so the
+    command line recorded in the file (its provenance) is the same too."""
     def run(seed, name):
-        out = tmp_path / f"{name}.png"
-        r = cli("image", CONTENT, STYLE, "-o", out, "--size", 48, "--steps", 3, "--seed", seed, "--quiet", *args)
+        (tmp_path / name).mkdir()
+        r = cli("image", CONTENT, STYLE, "-o", "out.png", "--size", 48, "--steps", 3, "--seed", seed, "--quiet",
+                *args, cwd=tmp_path / name)
         assert r.returncode == 0, r.stderr
-        return out.read_bytes()
+        return (tmp_path / name / "out.png").read_bytes()
 
     first = run(7, "a")
     assert run(7, "b") == first

@@ -1,4 +1,4 @@
-"""The example notebook is stored with outputs cleared and runs top to bottom (tiny sizes, few steps)."""
+"""The example notebook is stored executed, with its figures, and runs top to bottom (tiny sizes, few steps)."""
 import sys
 
 import nbformat
@@ -9,11 +9,17 @@ from paths import ROOT
 NOTEBOOK = ROOT / "notebooks" / "style_transfer_examples.ipynb"
 
 
-def test_notebook_is_stored_clean_and_up_to_date():
+def test_notebook_is_stored_executed_and_up_to_date():
     nb = nbformat.read(NOTEBOOK, as_version=4)
     nbformat.validate(nb)
     code = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(c.outputs == [] and c.execution_count is None for c in code)
+    assert [c.execution_count for c in code] == list(range(1, len(code) + 1))  # run in order, top to bottom
+    outputs = [o for c in code for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    shown = {kind for o in outputs for kind in o.get("data", {}) if kind.startswith("image/")}
+    assert {"image/png", "image/gif"} <= shown  # figures, the progress animation and the clip are visible
+    assert sum("image/gif" in o.get("data", {}) for o in outputs) >= 2
+    assert NOTEBOOK.stat().st_size < 6 * 2**20  # small enough to read where it is hosted
     assert "parameters" in code[0].metadata.get("tags", [])
     sys.path.insert(0, str(NOTEBOOK.parent))
     try:

@@ -257,3 +257,13 @@ def test_sigterm_while_a_video_is_being_written_leaves_no_temp_file(cli_process,
     assert proc.returncode == 143, err
     assert err.strip().splitlines()[-1] == "style-transfer: terminated" and "Traceback" not in err
     assert list(out.parent.iterdir()) == []
+
+
+@pytest.mark.parametrize("value, message", [("nan", "must be finite"), ("inf", "must be finite"),
+                                            ("-1", "must not be negative")])
+def test_until_loss_must_be_a_finite_non_negative_number(capsys, tmp_path, value, message):
+    out = tmp_path / "o.png"
+    code, _, err = run_main(capsys, "image", CONTENT, STYLE, "-o", out, "--until-loss", value)
+    assert code == 2
+    assert_one_error_line(err, f"--until-loss: {message}")
+    assert not out.exists()

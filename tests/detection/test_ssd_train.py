@@ -126,4 +126,6 @@ def test_detect_and_evaluate_commands(overfit, tree_voc, tmp_path, capsys):
     n_objects = sum(len(s.labels) for s in load_voc(tree_voc, "test", ("Tree",)).samples)
     assert int(tree_line.split()[1]) == n_objects
     map_line = next(line for line in table.splitlines() if line.startswith("mAP@0.5"))
-    assert 0.0 <= float(map_line.split()[-1]) <= 1.0
+    # one class: the mean AP is that class's AP (a bound like 0 ≤ mAP ≤ 1 could never fail)
+    assert float(map_line.split()[-1]) == float(tree_line.split()[-1])
+    assert int(map_line.split()[1]) == n_objects

@@ -103,7 +103,9 @@ def main() -> None:
                             "+ conv3_1, conv4_1")],
         "preset": lambda: [(content, "content"), (run("light", preset="light"), "--preset light"),
                            (run("balanced", preset="balanced"), "--preset balanced"),
-                           (run("strong", preset="strong"), "--preset strong (the default balance)")],
+                           (run("default"), "--preset standard (the default)"),
+                           (run("strong", preset="strong"), "--preset strong"),
+                           (run("article", preset="article"), "--preset article")],
     }
     OUT.mkdir(parents=True, exist_ok=True)
     for name in only:

@@ -28,7 +28,7 @@ DISTRIBUTION = "ssd-style-transfer"
 _HERE = Path(__file__).resolve().parent
 
 
-def _models_dir() -> Path:
+def models_dir() -> Path:
     """The folder holding the SSD300/VGG16 networks.
 
     An installed wheel ships them inside this package as `_models` (a generic top-level `models`
@@ -48,7 +48,7 @@ class _ModelsFinder(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path=None, target=None):
         if fullname != "style_transfer._models":
             return None
-        init = _models_dir() / "__init__.py"
+        init = models_dir() / "__init__.py"
         if not init.is_file() or init.parent == _HERE / "_models":
             return None
         return importlib.util.spec_from_file_location(

@@ -121,3 +121,14 @@ def test_metadata_declares_runtime_dependencies_and_extras(installed):
     video = " ".join(r for r in requires if 'extra == "video"' in r)
     assert "imageio" in video and "opencv-python-headless" in video and "imageio-ffmpeg" in video
     assert "style-transfer" in scripts
+
+
+def test_batch_runs_from_the_installed_package(installed):
+    """The batch command finds ssd_weights/ beside the installed networks, not through a top-level
+    `models` that an installed copy does not have."""
+    bin_dir, _, run_dir, env = installed
+    (run_dir / "photos").mkdir(exist_ok=True)
+    (run_dir / "photos" / "cat.jpg").write_bytes((run_dir / "chelsea.jpg").read_bytes())
+    r = _run([bin_dir / "style-transfer", "batch", "photos", "--styles", "GreatWave.png", "-o", "batch_out",
+              "--size", 48, "--steps", 2, "--quiet"], run_dir, env)
+    assert (run_dir / "batch_out" / "cat__GreatWave.png").stat().st_size > 0, r.stderr

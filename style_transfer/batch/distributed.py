@@ -37,11 +37,25 @@ def import_ray():
 
 
 def code_modules() -> list:
-    """The packages the workers must import, shipped from this driver so both run the same code.
-    Given as folders: importing `models` here would load TensorFlow into the driver for nothing."""
-    from importlib.util import find_spec
+    """The package the workers must import, shipped from this driver so both run the same code, in
+    the installed layout (the networks inside it as `_models`): from a source checkout that layout is
+    staged in a temporary folder, since the workers have no checkout to find models/ beside it.
+    Given as a folder: importing the networks here would load TensorFlow into the driver for nothing."""
+    import atexit
+    import shutil
+    import tempfile
 
-    return [str(Path(find_spec(name).origin).resolve().parent) for name in ("style_transfer", "models")]
+    import style_transfer
+
+    package = Path(style_transfer.__file__).resolve().parent
+    if (package / "_models" / "__init__.py").is_file():
+        return [str(package)]
+    stage = Path(tempfile.mkdtemp(prefix="style_transfer_ray.")) / "style_transfer"
+    atexit.register(shutil.rmtree, stage.parent, ignore_errors=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(package, stage, ignore=ignore)
+    shutil.copytree(style_transfer.models_dir(), stage / "_models", ignore=ignore)
+    return [str(stage)]
 
 
 def connect(address: str = "local", num_cpus: int | None = None):

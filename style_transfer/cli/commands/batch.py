@@ -80,16 +80,16 @@ def resolve_weights(ssd_weights):
     """The checkpoint every engine must load: the one given, else the first in ssd_weights/, else None
     (ImageNet VGG16). Found here so that Ray workers load the driver's choice, not their own.
 
-    models.checkpoint.find_checkpoint's search is repeated from the package's location rather than
-    imported: importing `models` loads TensorFlow, which a Ray driver never needs.
+    models/checkpoint.py's find_checkpoint search is repeated from the networks' folder rather than
+    imported: importing the networks loads TensorFlow, which a Ray driver never needs.
     """
-    from importlib.util import find_spec
+    from style_transfer import models_dir
 
     if ssd_weights:
         path = Path(ssd_weights)
         if not path.is_file():
             raise UserInputError(f"--ssd-weights: no such file: {path}")
         return path.resolve()
-    search_dir = Path(find_spec("models").origin).resolve().parents[1] / "ssd_weights"
+    search_dir = models_dir().resolve().parent / "ssd_weights"
     found = sorted(search_dir.glob("*.weights.h5")) if search_dir.is_dir() else []
     return found[0].resolve() if found else None

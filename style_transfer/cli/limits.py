@@ -14,14 +14,6 @@ NST_BYTES_PER_PIXEL = 2048
 CANVAS_BYTES_PER_PIXEL = 12
 
 
-def scaled_size(size: tuple[int, int], longest: int | None) -> tuple[int, int]:
-    """(W, H) of an image of `size` once its longest side is `longest` (as resize_longest makes it)."""
-    if longest is None:
-        return size
-    scale = longest / max(size)
-    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
-
-
 def check_stylise_memory(sizes, what: str = "stylising") -> None:
     """Refuse when the largest of the (W, H) `sizes` cannot be stylised in the memory available."""
     w, h = max(sizes, key=lambda s: s[0] * s[1])

@@ -135,13 +135,19 @@ def load_image(path) -> Image.Image:
     return rgb
 
 
+def scaled_size(size: tuple[int, int], longest: int | None) -> tuple[int, int]:
+    """(W, H) of an image of `size` once its longest side is `longest`, aspect kept (None: unchanged)."""
+    if longest is None:
+        return tuple(size)
+    scale = longest / max(size)
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
+
+
 def resize_longest(img: Image.Image, size: int | None) -> Image.Image:
     """Resize keeping the aspect ratio so the longest side is `size` (None: unchanged)."""
     if size is None or max(img.size) == size:
         return img
-    scale = size / max(img.size)
-    new = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
-    return img.resize(new, Image.Resampling.LANCZOS)
+    return img.resize(scaled_size(img.size, size), Image.Resampling.LANCZOS)
 
 
 def load_array(path, size: int | None = None) -> np.ndarray:

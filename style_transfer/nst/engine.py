@@ -21,7 +21,7 @@ from style_transfer.errors import NonFiniteLossError
 from style_transfer.nst.config import StyleConfig
 from style_transfer.nst.losses import TERMS, StyleLoss
 from style_transfer.nst.network import FeatureExtractor
-from style_transfer.nst.optimizer import ImageOptimizer
+from style_transfer.nst.optimizer import ImageOptimizer, to_uint8
 from style_transfer.nst.prepare import finish, prepare
 
 LOSS_NAMES = ("total", *TERMS)
@@ -101,10 +101,6 @@ def resize_image(image, height: int, width: int) -> np.ndarray:
     """Resize an H×W×3 float image (bicubic, clipped to 0–255)."""
     out = tf.image.resize(np.asarray(image, np.float32)[None], (height, width), method="bicubic")
     return np.clip(out.numpy()[0], 0.0, 255.0)
-
-
-def to_uint8(image) -> np.ndarray:
-    return np.clip(np.rint(np.asarray(image)), 0, 255).astype(np.uint8)
 
 
 def stylize(content, styles, config: StyleConfig | None = None, network: FeatureExtractor | None = None, *,

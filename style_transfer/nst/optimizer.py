@@ -74,7 +74,12 @@ class ImageOptimizer:
 
     def current_image(self) -> np.ndarray:
         """The image as it is now, rounded to uint8 H×W×3."""
-        return np.clip(np.rint(self.image.numpy()[0]), 0, 255).astype(np.uint8)
+        return to_uint8(self.image.numpy()[0])
+
+
+def to_uint8(image) -> np.ndarray:
+    """A 0–255 float image rounded to uint8."""
+    return np.clip(np.rint(np.asarray(image)), 0, 255).astype(np.uint8)
 
 
 def _floats(terms: dict) -> dict:

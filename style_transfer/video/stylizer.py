@@ -23,7 +23,8 @@ from style_transfer.media.video import VideoReader, VideoWriter
 from style_transfer.nst import color
 from style_transfer.nst.config import StyleConfig
 from style_transfer.nst.config import DEFAULT_SIZE
-from style_transfer.nst.engine import begin, compiled, to_uint8
+from style_transfer.nst.engine import begin, compiled
+from style_transfer.nst.optimizer import to_uint8
 from style_transfer.nst.prepare import finish, initial_image, prepare
 from style_transfer.video.defaults import (DEFAULT_FIRST_FRAME_STEPS, DEFAULT_STEPS_PER_FRAME,
                                            DEFAULT_TEMPORAL_WEIGHT, INSETS, LATER_LR_FACTOR)

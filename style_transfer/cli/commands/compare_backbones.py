@@ -4,9 +4,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from style_transfer.cli.limits import check_stylise_memory, scaled_size
+from style_transfer.cli.limits import check_stylise_memory
 from style_transfer.cli.options import add_style_options, config_from_args
-from style_transfer.media.images import check_output_path, load_image, resize_longest
+from style_transfer.media.images import check_output_path, load_image, resize_longest, scaled_size
 
 
 def register(subparsers) -> None:

@@ -6,9 +6,10 @@ from pathlib import Path
 
 from style_transfer.cli.options import (add_control_options, add_style_options, config_from_args, init_files,
                                         positive_int)
-from style_transfer.cli.limits import check_stylise_memory, scaled_size
+from style_transfer.cli.limits import check_stylise_memory
 from style_transfer.errors import UserInputError
-from style_transfer.media.images import check_output_path, check_writable_folder, load_image, resize_longest
+from style_transfer.media.images import (check_output_path, check_writable_folder, load_image, resize_longest,
+                                         scaled_size)
 
 GRID_EXTENSIONS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}
 INSET_MODES = ("style", "content", "both", "none")

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from style_transfer.cli.options import (add_control_options, add_style_options, config_from_args, init_files,
                                         non_negative_float, positive_int)
-from style_transfer.cli.limits import check_stylise_memory, scaled_size
+from style_transfer.cli.limits import check_stylise_memory
 from style_transfer.media.formats import GIF_EXTENSIONS, IMAGE_EXTENSIONS, MP4_EXTENSIONS, PNG_EXTENSIONS
 from style_transfer.errors import UserInputError
 from style_transfer.media import provenance
-from style_transfer.media.images import check_output_paths, load_image, resize_longest
+from style_transfer.media.images import check_output_paths, load_image, resize_longest, scaled_size
 from style_transfer.nst.config import INIT_KINDS, make_config
 
 JSON_EXTENSIONS = {".json": "JSON"}

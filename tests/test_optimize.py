@@ -4,7 +4,7 @@ import pytest
 
 from style_transfer.errors import NonFiniteLossError
 from style_transfer.nst.config import StyleConfig
-from style_transfer.nst.engine import compiled, stylize
+from style_transfer.nst.engine import begin, compiled, stylize
 
 
 def test_20_steps_lower_loss_and_keep_range(extractor, content_small, style_small):
@@ -73,7 +73,7 @@ def test_compiled_step_is_reused_across_runs(extractor, content_small, style_sma
     first = stylize(content_small, style_small, config, extractor, progress=False)
     again = stylize(content_small, style_small, config, extractor, progress=False)
     np.testing.assert_allclose(first.history["total"], again.history["total"], rtol=1e-4)
-    _, optimizer = compiled(extractor, config, *content_small.shape[:2])
+    _, optimizer = compiled(begin(config, extractor), config, *content_small.shape[:2])
     assert optimizer._adam_step.experimental_get_tracing_count() == 1
 
 

@@ -141,6 +141,9 @@ def main(argv=None) -> int:
             native_filter = NativeLogFilter()
         except OSError:  # no usable descriptor 2 (closed, or not a file): nothing to filter
             native_filter = None
+    from style_transfer.cli.options import start_device
+
+    start_device(args)
     try:
         return run_command(args.func, args)
     finally:

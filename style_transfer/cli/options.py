@@ -7,8 +7,10 @@ from pathlib import Path
 
 from style_transfer.errors import UserInputError
 from style_transfer.nst.config import (AUTO_SCALES_ABOVE, DEFAULT_SIZE, INIT_KINDS, MAX_STYLE_SCALE, OPTIMIZERS,
-                                       PRESERVE_COLOR_MODES, PRESETS, StyleConfig, make_config, number,
-                                       parse_scales)
+                                       PRECISIONS, PRESERVE_COLOR_MODES, PRESETS, StyleConfig, make_config,
+                                       number, parse_scales)
+from style_transfer.nst import device
+from style_transfer.nst.device import DEVICES
 
 DEFAULTS = StyleConfig()
 
@@ -76,7 +78,14 @@ def add_weight_options(parser) -> None:
 def add_run_options(parser) -> None:
     """--seed, --ssd-weights and --quiet."""
     g = parser.add_argument_group("run")
-    g.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default 0)")
+    g.add_argument("--seed", type=non_negative_int, default=None,
+                   help="random seed (default 0); given explicitly it also asks for deterministic ops on a GPU")
+    g.add_argument("--precision", choices=PRECISIONS, default=None,
+                   help="precision of the loss network's convolutions: bfloat16 is about twice as fast where the "
+                        "hardware supports it (a GPU, a CPU with AVX-512 BF16 or AMX); losses and the optimiser "
+                        "stay float32/float64. auto picks bfloat16 there, else float32 (default auto)")
+    g.add_argument("--device", choices=DEVICES, default="auto",
+                   help="where the loss network runs: auto (a GPU when TensorFlow sees one), cpu or gpu (default auto)")
     g.add_argument("--ssd-weights", metavar="PATH", default=None,
                    help="SSD300 checkpoint (.weights.h5) whose VGG16 backbone to use "
                         "(default: the first in ssd_weights/, else ImageNet VGG16)")
@@ -134,12 +143,27 @@ def config_from_args(args, n_styles: int = 1, **overrides) -> StyleConfig:
     files = init_files(args)
     values = {name: getattr(args, name, None) for name in (
         "steps", "optimizer", "lr", "style_weight", "content_weight", "tv_weight", "scales", "style_layers",
-        "content_layers", "style_blend", "style_scale", "preserve_color", "preset", "until_loss")}
+        "content_layers", "style_blend", "style_scale", "preserve_color", "preset", "until_loss", "precision")}
     values["init"] = load_image(files[0]) if files else getattr(args, "init", None)
-    values["seed"] = getattr(args, "seed", 0)
+    values["seed"] = seed_of(args)
     notes = []
     config = make_config(n_styles=n_styles, notes=notes, **{**values, **overrides})
-    for note in notes:
-        if not getattr(args, "quiet", False):
+    if not getattr(args, "quiet", False):
+        for note in notes:
             print(f"style-transfer: note: {note}", file=sys.stderr)
+    device.check_device()
+    if not getattr(args, "quiet", False):
+        print(f"style-transfer: {device.describe(config.precision)}", file=sys.stderr)
     return config
+
+
+def seed_of(args) -> int:
+    """The run's seed: --seed, or 0 when none was given."""
+    seed = getattr(args, "seed", None)
+    return 0 if seed is None else seed
+
+
+def start_device(args) -> None:
+    """Apply --device before TensorFlow starts; an explicit --seed also asks for deterministic GPU ops."""
+    if hasattr(args, "device"):
+        device.select_device(args.device, deterministic=getattr(args, "seed", None) is not None)

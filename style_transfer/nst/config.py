@@ -19,6 +19,7 @@ AUTO_SCALES_ABOVE = 512     # px: larger images are optimised coarse to fine by 
 OPTIMIZERS = ("lbfgs", "adam")
 PRESERVE_COLOR_MODES = ("luminance", "histogram")
 INIT_KINDS = ("content", "noise", "style")
+PRECISIONS = ("auto", "float32", "bfloat16")  # auto: bfloat16 where the hardware runs it fast (nst.device)
 MAX_STYLE_SCALE = 4.0
 # Content/style weight ratios (content_weight = ratio × style_weight), from the photo to the painting.
 # light keeps the photo and adds the painting's texture; balanced keeps the subject's natural look;
@@ -58,6 +59,7 @@ class StyleConfig:
     preset: str | None = None
     seed: int | None = 0
     until_loss: float | None = None
+    precision: str = "auto"
 
     def replace(self, **changes) -> "StyleConfig":
         return dataclasses.replace(self, **changes)
@@ -227,6 +229,8 @@ def make_config(*, n_styles: int = 1, notes: list | None = None, **values) -> St
         if scale > MAX_STYLE_SCALE:
             raise UserInputError(f"--style-scale must be above 0 and at most {MAX_STYLE_SCALE:g}, got {scale:g}")
         v["style_scale"] = scale
+    if v.get("precision", "auto") not in PRECISIONS:
+        raise UserInputError(f"--precision: unknown precision '{v['precision']}' (choose from {', '.join(PRECISIONS)})")
     init = v.get("init", "content")
     if isinstance(init, str) and init not in INIT_KINDS:
         raise UserInputError(f"--init: '{init}' is neither {', '.join(INIT_KINDS)} nor an image")

@@ -18,6 +18,7 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 
 from style_transfer.errors import NonFiniteLossError
+from style_transfer.nst import device
 from style_transfer.nst.config import StyleConfig
 from style_transfer.nst.losses import TERMS, StyleLoss
 from style_transfer.nst.network import FeatureExtractor
@@ -63,23 +64,26 @@ class Progress:
 
 
 def make_reproducible(seed: int | None) -> None:
-    """Seed Python, NumPy and TensorFlow and ask for deterministic ops: a seed then gives identical
-    output bytes for identical inputs on the same machine."""
+    """Seed Python, NumPy and TensorFlow and ask for deterministic ops (on a GPU only when the seed was
+    asked for, as they cost speed there): a seed then gives identical output bytes for identical
+    inputs on the same machine."""
     if seed is None:
         return
     keras.utils.set_random_seed(int(seed))
-    tf.config.experimental.enable_op_determinism()
+    if device.wants_op_determinism():
+        tf.config.experimental.enable_op_determinism()
 
 
 def begin(config: StyleConfig, network: FeatureExtractor | None = None) -> FeatureExtractor:
-    """Start a run: seed once, and return the loss network tapped at the config's layers
-    (the default network when none is given). Every entry point that stylises calls this first."""
+    """Start a run: seed once, and return the loss network tapped at the config's layers, in the
+    config's precision (the default network when none is given). Every entry point that stylises
+    calls this first."""
     make_reproducible(config.seed)
     if network is None:
         from style_transfer.nst.network import default_network
 
         network = default_network()
-    return network.with_layers(config.style_layers, config.content_layers)
+    return network.with_layers(config.style_layers, config.content_layers, device.resolve_precision(config.precision))
 
 
 def compiled(network: FeatureExtractor, config: StyleConfig, height: int, width: int):
@@ -95,6 +99,23 @@ def compiled(network: FeatureExtractor, config: StyleConfig, height: int, width:
     while len(cache) > COMPILED_PER_NETWORK:
         cache.popitem(last=False)
     return cache[key]
+
+
+def evaluate(image, content, styles, config: StyleConfig | None = None, network: FeatureExtractor | None = None,
+             precision: str = "float32") -> dict:
+    """The full objective's terms {"total", "style", …} for `image` (H×W×3, 0–255) against the content
+    and styles at the config's settings, computed in `precision` (float32 by default: the yardstick
+    for every speed lever)."""
+    config = (config or StyleConfig()).replace(precision=precision)
+    network = begin(config, network)
+    content = np.asarray(content, np.float32)
+    styles = list(styles) if isinstance(styles, (list, tuple)) else [styles]
+    prep = prepare(content, styles, config)
+    loss = StyleLoss(network, config, *content.shape[:2])
+    loss.set_style(prep.styles, config.style_blend)
+    loss.set_content(prep.content)
+    terms = loss(tf.convert_to_tensor(np.asarray(image, np.float32)[None]))
+    return {k: float(v) for k, v in terms.items()}
 
 
 def resize_image(image, height: int, width: int) -> np.ndarray:

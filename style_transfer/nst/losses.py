@@ -123,15 +123,22 @@ class StyleLoss:
         self.temporal_target.assign(np.asarray(target, np.float32)[None])
         self.temporal_mask.assign(np.asarray(mask, np.float32)[None, :, :, None])
 
-    def __call__(self, image) -> dict:
-        """{"total": weighted sum, "style", "content", "tv", "temporal"} for a (1, H, W, 3) 0–255 image."""
-        feats = self.network.features(image)
+    @property
+    def content_can_be_skipped(self) -> bool:
+        """True when leaving the content term out of an evaluation saves work: it has a weight and its
+        layer lies deeper than every style layer."""
+        return bool(self.weights["content"]) and self.network.deeper_content()
+
+    def __call__(self, image, with_content: bool = True) -> dict:
+        """{"total": weighted sum, "style", "content", "tv", "temporal"} for a (1, H, W, 3) 0–255 image.
+        Without content the network runs only as deep as the style layers and "content" is 0."""
+        feats = self.network.features(image) if with_content else self.network.style_features(image)
         zero = tf.constant(0.0)
         terms = {
             "style": style_loss([feats[n] for n in self.network.style_layers], list(self.target_grams.values()),
                                 self.layer_weights),
             "content": content_loss([feats[n] for n in self.network.content_layers],
-                                    list(self.target_content.values())),
+                                    list(self.target_content.values())) if with_content else zero,
             "tv": total_variation(image) if self.weights["tv"] else zero,
             "temporal": temporal_loss(image, self.temporal_target, self.temporal_mask)
             if self.weights["temporal"] else zero,

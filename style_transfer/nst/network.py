@@ -12,8 +12,10 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from style_transfer._models import SSD300, VGG16, vgg16_layer_specs
+from style_transfer._models.vgg16 import conv_with_forward_input_gradient
 from style_transfer._models.checkpoint import (CAFFE, SSD_WEIGHTS_DIR, CheckpointError, Preprocessing,
                                                find_checkpoint, load_checkpoint)
 from style_transfer.errors import UserInputError
@@ -73,53 +75,96 @@ def _check_layers(names, kind):
         raise UserInputError(f"at least one {kind} layer is needed")
 
 
+COMPUTE_DTYPES = ("float32", "bfloat16")
+
+
 class FeatureExtractor:
     """Frozen VGG16 features of a 0–255 RGB image, as dicts keyed by layer name.
 
     `features(rgb)` runs the network to the deepest layer tapped; `style_features(rgb)` stops at the
-    deepest style layer (the style image's targets need no more).
+    deepest style layer (the style image's targets need no more). In bfloat16 the convolutions and
+    pools run in bfloat16 with explicit casts (features come out as float32 for Grams and losses);
+    in float32 the Keras model itself runs.
     """
 
     def __init__(self, vgg: keras.Model, preprocessing: Preprocessing = CAFFE,
                  style_layers=DEFAULT_STYLE_LAYERS, content_layers=DEFAULT_CONTENT_LAYERS,
-                 description: str = ""):
+                 description: str = "", precision: str = "float32"):
         style_layers, content_layers = tuple(style_layers), tuple(content_layers)
         _check_layers(style_layers, "style")
         _check_layers(content_layers, "content")
+        if precision not in COMPUTE_DTYPES:
+            raise ValueError(f"precision must be one of {COMPUTE_DTYPES}, got {precision!r}")
         self.vgg = vgg
         self.preprocessing = preprocessing
         self.style_layers = style_layers
         self.content_layers = content_layers
         self.description = description
+        self.precision = precision
         tapped = dict.fromkeys(style_layers + content_layers)
         self.model = keras.Model(vgg.input, {n: vgg.get_layer(n).output for n in tapped},
                                  name="style_content_features")
         self.model.trainable = False
         self.style_model = keras.Model(vgg.input, {n: vgg.get_layer(n).output for n in style_layers},
                                        name="style_features")
-        self._tapped = {}
+        self._variants = {}
+        self._cast_layers = None
 
     def features(self, rgb) -> dict:
         """{layer name: features} for every style and content layer."""
+        if self.precision != "float32":
+            return self._cast_forward(rgb, self.style_layers + self.content_layers)
         return self.model(self.preprocessing.apply(rgb), training=False)
 
     def style_features(self, rgb) -> dict:
         """{layer name: features} for the style layers alone (the network runs only as deep as they need)."""
+        if self.precision != "float32":
+            return self._cast_forward(rgb, self.style_layers)
         return self.style_model(self.preprocessing.apply(rgb), training=False)
+
+    def deeper_content(self) -> bool:
+        """True when a content layer lies deeper than every style layer: the content term then costs
+        network depth that the style term does not need."""
+        order = {layer.name: i for i, layer in enumerate(self.vgg.layers)}
+        return max(order[n] for n in self.content_layers) > max(order[n] for n in self.style_layers)
+
+    def _cast_forward(self, rgb, names) -> dict:
+        """The frozen VGG16 run in this precision up to the deepest of `names`, with its own
+        copies of the kernels and biases (cast once), and its input gradient as forward convs."""
+        if self._cast_layers is None:
+            with tf.init_scope():  # eager copies, captured by every compiled step, even when first built in one
+                dtype = tf.as_dtype(self.precision)
+                self._cast_layers = [(layer.name, [tf.constant(w, dtype) for w in layer.get_weights()])
+                                     for layer in self.vgg.layers[1:]]
+        wanted, out = set(names), {}
+        x = tf.cast(self.preprocessing.apply(tf.convert_to_tensor(rgb, tf.float32)), self.precision)
+        for name, weights in self._cast_layers:
+            if weights:
+                kernel, bias = weights
+                x = tf.nn.relu(tf.nn.bias_add(conv_with_forward_input_gradient(x, kernel), bias))
+            else:
+                x = tf.nn.max_pool2d(x, 2, 2, "SAME")
+            if name in wanted:
+                out[name] = tf.cast(x, tf.float32)
+                wanted.discard(name)
+                if not wanted:
+                    break
+        return out
 
     def output_shapes(self, height: int, width: int) -> dict:
         """{layer name: shape} for one H×W image, without running the network."""
         shapes = self.model.compute_output_shape((1, height, width, 3))
         return {n: tuple(s) for n, s in shapes.items()}
 
-    def with_layers(self, style_layers=None, content_layers=None) -> "FeatureExtractor":
-        """The same frozen network tapped at other layers (built once per choice of layers)."""
-        key = (tuple(style_layers or self.style_layers), tuple(content_layers or self.content_layers))
-        if key == (self.style_layers, self.content_layers):
+    def with_layers(self, style_layers=None, content_layers=None, precision=None) -> "FeatureExtractor":
+        """The same frozen network tapped at other layers or run in another precision (built once per choice)."""
+        key = (tuple(style_layers or self.style_layers), tuple(content_layers or self.content_layers),
+               precision or self.precision)
+        if key == (self.style_layers, self.content_layers, self.precision):
             return self
-        if key not in self._tapped:
-            self._tapped[key] = FeatureExtractor(self.vgg, self.preprocessing, *key, self.description)
-        return self._tapped[key]
+        if key not in self._variants:
+            self._variants[key] = FeatureExtractor(self.vgg, self.preprocessing, *key[:2], self.description, key[2])
+        return self._variants[key]
 
 
 def build_feature_extractor(ssd_weights=None, style_layers=DEFAULT_STYLE_LAYERS,

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from style_transfer.batch.jobs import OUTPUT_FORMATS, PAIRINGS, list_images, pair_up, run_batch, settings_digest
-from style_transfer.cli.options import add_control_options, add_style_options, config_from_args, positive_int
+from style_transfer.cli.options import add_control_options, add_style_options, config_from_args, positive_int, seed_of
 from style_transfer.errors import UserInputError
 
 
@@ -49,7 +49,7 @@ def run(args) -> int:
         raise UserInputError("no content images among the inputs")
     if not styles:
         raise UserInputError("no style images among --styles")
-    pairs = pair_up(contents, styles, out_dir, args.format, args.pairing, args.seed)
+    pairs = pair_up(contents, styles, out_dir, args.format, args.pairing, seed_of(args))
     ssd_weights = resolve_weights(args.ssd_weights)
     digest = settings_digest(config, args.size, str(ssd_weights) if ssd_weights else None)
 

@@ -1,21 +1,22 @@
-"""Time-to-quality: the original loop against this project's defaults, as whole processes, back to back.
+"""Time to quality against the plain loop a user would otherwise run, target by target.
 
-1. Writes a 300×300 content (centre crop of imgs/chelsea.jpg) and style (imgs/GreatWave.png).
-2. Runs benchmarks/reference_loop.py (eager, Adam lr 15, 40 steps, a PIL copy a step) as a
-   process: wall seconds, final loss, peak RSS.
-3. Runs `style-transfer image ... --style-weight 1 --content-weight 1e-3 --until-loss <reference's
-   final loss>` as a process (the article's objective, the rest defaults), and the other configurations given: wall seconds, steps, final loss, peak RSS.
-4. In this process, times the compiled step at 300×300 and reports s/step and GFLOP/s
-   (forward FLOPs counted from the conv layers; a step = forward + backward ≈ 2 × forward)
-   beside the float32 matmul rate TensorFlow reaches on this machine.
+The reference is benchmarks/reference_loop.py: Keras' own VGG16 with the ImageNet weights, eager
+TensorFlow, Adam lr 15, 40 steps, a PIL copy a step, on a 300×300 crop of chelsea with the Great Wave.
+Both runs' final images are measured with one yardstick: the article's objective (style 1, content 1e-3,
+the project's loss network) recomputed in float32 (`nst.engine.evaluate`). Our runs stop once their own
+loss reaches the reference's and are then checked with that yardstick.
 
-    python benchmarks/time_to_quality.py                    # about 3 minutes on 2 cores
-    python benchmarks/time_to_quality.py --configs "" "--scales 0.5:30,1" --skip-step-timing
-    python benchmarks/time_to_quality.py --large-only        # the 1024 px run: wall time and peak RSS
+Targets (each printed with seconds, evaluations, final float32 loss, ratio, peak RSS):
+  cold     whole process, reference vs `style-transfer image … --until-loss`, alternating, --repeats times
+  warm     a second image in one process (start-up excluded) vs the reference's loop alone
+  start-up process start → imports → loss network built → first evaluation done
+  1024     `style-transfer image` at 1024 px with the plain defaults: whole process, peak RSS
+  video    benchmarks/video_flicker.py at 320×180, 20 frames: s per later frame, warping-error ratio
+  step     s per evaluation and GFLOP/s, float32 and bfloat16, full and style-only
 
-With --large (or --large-only) it also stylises imgs/chelsea.jpg at 1024 px on its long side
-with --large-flags as a whole process, reports wall time and peak RSS, and keeps the result
-(outputs/large_1024.jpg) to look at.
+    python benchmarks/time_to_quality.py                  # everything, about 15 minutes on 2 cores
+    python benchmarks/time_to_quality.py --only cold warm startup --repeats 3
+    python benchmarks/time_to_quality.py --ours-flags "--precision float32"
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ import argparse
 import os
 import re
 import shlex
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,6 +34,11 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+# The reference optimises the article's objective; ours must reach its loss on the same objective.
+ARTICLE = {"style_weight": 1.0, "content_weight": 1e-3}
+ARTICLE_FLAGS = ("--style-weight", "1", "--content-weight", "1e-3")
+TARGETS = ("cold", "warm", "startup", "1024", "video", "step")
 
 
 def make_inputs(folder: Path, side: int = 300) -> tuple[Path, Path]:
@@ -55,133 +62,214 @@ def timed_process(cmd: list[str]) -> tuple[float, int, str]:
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        sys.exit(f"failed ({proc.returncode}): {shlex.join(cmd)}\n{out[-2000:]}")
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"failed: {shlex.join(cmd)}\n{out[-2000:]}")
     return seconds, usage.ru_maxrss * 1024, out
 
 
-def forward_flops(extractor, height: int, width: int) -> float:
-    """Multiply-adds × 2 of the conv layers the extractor's outputs need, for one H×W image."""
-    import keras
+class Yardstick:
+    """The article's objective in float32 on the benchmark pair, for any image file or array."""
 
-    deepest = max(extractor.vgg.layers.index(extractor.vgg.get_layer(n))
-                  for n in extractor.style_layers + extractor.content_layers)
-    h, w, flops = height, width, 0.0
-    for layer in extractor.vgg.layers[:deepest + 1]:
-        if isinstance(layer, keras.layers.Conv2D):
-            kh, kw, cin, cout = layer.kernel.shape
-            flops += 2.0 * kh * kw * cin * cout * h * w
-        elif isinstance(layer, keras.layers.MaxPooling2D):
-            h, w = -(-h // 2), -(-w // 2)
-    return flops
+    def __init__(self, content: Path, style: Path):
+        import numpy as np
 
+        from style_transfer.media.images import load_image
+        from style_transfer.nst.config import make_config
 
-def matmul_rate(n: int = 2048, repeats: int = 20) -> float:
-    """float32 GFLOP/s of an n×n matmul in TensorFlow (the practical peak on this machine)."""
-    import tensorflow as tf
+        self.content = np.asarray(load_image(content), np.float32)
+        self.style = np.asarray(load_image(style), np.float32)
+        self.config = make_config(**ARTICLE)
 
-    a = tf.random.normal((n, n))
-    b = tf.random.normal((n, n))
-    f = tf.function(lambda x, y: tf.linalg.matmul(x, y))
-    f(a, b).numpy()
-    t0 = time.perf_counter()
-    for _ in range(repeats):
-        c = f(a, b)
-    c.numpy()
-    return 2.0 * n ** 3 * repeats / (time.perf_counter() - t0) / 1e9
+    def __call__(self, image) -> float:
+        import numpy as np
+
+        from style_transfer.media.images import load_image
+        from style_transfer.nst.engine import evaluate
+
+        if isinstance(image, (str, Path)):
+            image = load_image(image)
+        return evaluate(np.asarray(image, np.float32), self.content, self.style, self.config)["total"]
 
 
-# The reference optimises the article's objective; ours must reach its loss on the same objective, so the
-# weights are given explicitly (the project's default balance keeps more content, docs/quality.md).
-ARTICLE_WEIGHTS = ("--style-weight", "1", "--content-weight", "1e-3")
+def spread(values) -> str:
+    return f"{statistics.median(values):.1f} (min {min(values):.1f}, max {max(values):.1f})"
 
 
-def step_timing(content: Path, style: Path, steps: int = 10) -> tuple[float, float, float]:
-    """(s per L-BFGS evaluation, s per Adam step, forward GFLOP) of the compiled step at the inputs' size."""
+def cold(content, style, tmp: Path, repeats: int, ref_steps: int, ours_flags: str, yardstick) -> dict:
+    """Reference and ours as whole processes, alternating; ours stops at the reference's float32 loss."""
+    py = sys.executable
+    ref_rows, our_rows, target = [], [], None
+    for r in range(repeats):
+        ref_out = tmp / f"reference_{r}.png"
+        seconds, rss, out = timed_process([py, str(ROOT / "benchmarks" / "reference_loop.py"), str(content),
+                                           str(style), "--steps", str(ref_steps), "--output", str(ref_out)])
+        loop = float(re.search(r"loop_seconds=(\S+)", out).group(1))
+        loss = yardstick(ref_out)
+        target = loss if target is None else target  # the reference is deterministic up to thread order
+        ref_rows.append((seconds, loop, loss, rss))
+        ours_out = tmp / f"ours_{r}.png"
+        seconds, rss, out = timed_process([py, "-m", "style_transfer", "image", str(content), str(style), "-o",
+                                           str(ours_out), "--size", "300", "--steps", "200", "--until-loss",
+                                           repr(target), *ARTICLE_FLAGS, *shlex.split(ours_flags)])
+        m = re.search(r"\((\d+) steps, ([\d.]+) s, final loss (\S+)\)", out)
+        our_rows.append((seconds, int(m.group(1)), float(m.group(2)), yardstick(ours_out), rss))
+    ref_s = [r[0] for r in ref_rows]
+    ours_s = [r[0] for r in our_rows]
+    print(f"reference (Keras VGG16, eager Adam lr 15, {ref_steps} steps): whole process {spread(ref_s)} s, "
+          f"loop {spread([r[1] for r in ref_rows])} s, float32 loss {ref_rows[0][2]:.4g}, "
+          f"peak RSS {max(r[3] for r in ref_rows) / 2**20:.0f} MiB", flush=True)
+    for seconds, evals, opt_s, loss, rss in our_rows:
+        print(f"  ours [{ours_flags or 'defaults'}] cold: {seconds:.1f} s whole process ({opt_s:.1f} s optimising), "
+              f"{evals} evaluations, float32 loss {loss:.4g} ({'reached' if loss <= target else 'NOT reached'}), "
+              f"peak RSS {rss / 2**20:.0f} MiB", flush=True)
+    ratio = statistics.median(ref_s) / statistics.median(ours_s)
+    print(f"cold: ours {spread(ours_s)} s vs reference {spread(ref_s)} s → {ratio:.1f}× (target ≥ 6×)", flush=True)
+    return {"target": target, "ref_loop": statistics.median(r[1] for r in ref_rows)}
+
+
+def warm(content, style, target: float, ref_loop: float, repeats: int, precision: str, yardstick) -> None:
+    """A second image in one process: the loss network built and the step compiled by a first image."""
     import numpy as np
-    from PIL import Image
 
-    from style_transfer.nst.config import StyleConfig
+    from style_transfer.media.images import load_image, resize_longest
+    from style_transfer.nst.config import make_config
     from style_transfer.nst.engine import stylize
-    from style_transfer.nst.network import build_feature_extractor
 
-    c = np.asarray(Image.open(content), np.float32)
-    s = np.asarray(Image.open(style), np.float32)
-    extractor = build_feature_extractor()
-    out = []
-    for optimizer in ("lbfgs", "adam"):
-        stylize(c, s, StyleConfig(steps=2, optimizer=optimizer), extractor, progress=False)  # trace, warm up
-        result = stylize(c, s, StyleConfig(steps=steps, optimizer=optimizer), extractor, progress=False)
-        out.append(result.seconds / result.steps)
-    return out[0], out[1], forward_flops(extractor, *c.shape[:2]) / 1e9
+    c = np.asarray(load_image(content), np.float32)
+    s = np.asarray(load_image(style), np.float32)
+    other = np.asarray(resize_longest(load_image(ROOT / "imgs" / "coffee.jpg"), 300), np.float32)[:300, :300]
+    config = make_config(steps=200, until_loss=target, precision=precision, **ARTICLE)
+    stylize(other if other.shape == c.shape else c[::-1].copy(), s, config.replace(steps=5), progress=False)
+    rows = []
+    for _ in range(repeats):
+        result = stylize(c, s, config, progress=False)
+        rows.append((result.seconds, result.steps, yardstick(result.image)))
+    secs = [r[0] for r in rows]
+    print(f"warm: ours {spread(secs)} s ({', '.join(f'{r[1]} evaluations, float32 loss {r[2]:.4g}' for r in rows)}) "
+          f"vs reference loop {ref_loop:.1f} s → {ref_loop / statistics.median(secs):.1f}× (target ≥ 12×)", flush=True)
 
 
-def large_run(flags: str) -> None:
-    """Stylise chelsea at 1024 px (long side) with the Great Wave as a process; print time and peak RSS."""
+STARTUP_PROBE = r"""
+import sys, time
+t = [time.time()]
+import tensorflow
+t.append(time.time())
+from style_transfer.nst.config import make_config
+from style_transfer.nst.engine import begin, stylize
+import numpy as np
+config = make_config(steps=1, precision=sys.argv[2], style_weight=1, content_weight=1e-3)
+network = begin(config)
+t.append(time.time())
+img = np.full((300, 300, 3), 128.0, np.float32)
+stylize(img, img, config, network, progress=False)
+t.append(time.time())
+print("stamps", float(sys.argv[1]), *t)
+"""
+
+
+def startup(repeats: int, precision: str) -> None:
+    """Process start → `import tensorflow` → loss network (SSD300 built, backbone copied) → first evaluation."""
+    rows = []
+    for _ in range(repeats):
+        launched = time.time()
+        _, _, out = timed_process([sys.executable, "-c", STARTUP_PROBE, repr(launched), precision])
+        s = [float(x) for x in re.search(r"stamps (.*)", out).group(1).split()]
+        rows.append((s[2] - s[0], s[3] - s[2], s[4] - s[3], s[4] - s[0]))
+    cols = list(zip(*rows))
+    print(f"start-up: interpreter + import tensorflow {spread(cols[0])} s, loss network {spread(cols[1])} s, "
+          f"first evaluation (tracing) {spread(cols[2])} s; process start → first evaluation done "
+          f"{spread(cols[3])} s (target ≤ 3 s)", flush=True)
+
+
+def large(flags: str) -> None:
+    """chelsea at 1024 px (long side) with the Great Wave, plain defaults, as a process."""
     out = ROOT / "outputs" / "large_1024.jpg"
     out.parent.mkdir(exist_ok=True)
-    cmd = [sys.executable, "-m", "style_transfer", "image", str(ROOT / "imgs" / "chelsea.jpg"),
-           str(ROOT / "imgs" / "GreatWave.png"), "-o", str(out), "--size", "1024", *shlex.split(flags)]
-    seconds, rss, log = timed_process(cmd)
+    seconds, rss, log = timed_process([sys.executable, "-m", "style_transfer", "image",
+                                       str(ROOT / "imgs" / "chelsea.jpg"), str(ROOT / "imgs" / "GreatWave.png"),
+                                       "-o", str(out), "--size", "1024", *shlex.split(flags)])
     m = re.search(r"\((\d+) steps, ([\d.]+) s, final loss (\S+)\)", log)
-    print(f"1024 px [{flags or 'defaults'}]: {seconds:.0f} s whole process, {m.group(1)} steps, "
-          f"final loss {float(m.group(3)):.4g}, peak RSS {rss / 2**30:.2f} GiB; wrote {out}", flush=True)
+    print(f"1024 px [{flags or 'defaults'}]: {seconds:.1f} s whole process (target ≤ 45 s), {m.group(1)} evaluations, "
+          f"peak RSS {rss / 2**30:.2f} GiB (target ≤ 2.5 GiB); wrote {out}", flush=True)
+
+
+def video(flags: str) -> None:
+    """benchmarks/video_flicker.py at its defaults (320×180, 10 steps a later frame, 60 the first), 20 frames."""
+    _, rss, out = timed_process([sys.executable, str(ROOT / "benchmarks" / "video_flicker.py"), "--frames", "20",
+                                 *shlex.split(flags)])
+    later = re.search(r"coherent.*?([\d.]+) s/frame after the first", out).group(1)
+    ratio = re.search(r"ratio coherent/independent = ([\d.]+)", out).group(1)
+    print(f"video 320×180: {later} s per later frame (target ≤ 2 s), warping-error ratio to --independent "
+          f"{ratio} (target ≤ 0.5), peak RSS {rss / 2**20:.0f} MiB", flush=True)
+
+
+def step_rates(content, style) -> None:
+    """s per evaluation and GFLOP/s of the compiled step at 300×300, per precision, full and style-only."""
+    import keras
+    import numpy as np
+
+    from style_transfer.media.images import load_image
+    from style_transfer.nst.config import make_config
+    from style_transfer.nst.engine import begin, compiled
+
+    c = np.asarray(load_image(content), np.float32)
+    s = np.asarray(load_image(style), np.float32)
+    for precision in ("float32", "bfloat16"):
+        config = make_config(precision=precision, **ARTICLE)
+        network = begin(config)
+        loss, optimizer = compiled(network, config, *c.shape[:2])
+        loss.set_style([s])
+        loss.set_content(c)
+        optimizer.image.assign(c[None])
+        for name, step, layers in (("full", optimizer._value_and_grad, network.style_layers + network.content_layers),
+                                   ("style-only", optimizer._style_value_and_grad, network.style_layers)):
+            step()[1].numpy()
+            t0 = time.perf_counter()
+            for _ in range(5):
+                grad = step()[1]
+            grad.numpy()
+            sec = (time.perf_counter() - t0) / 5
+            deepest = max(network.vgg.layers.index(network.vgg.get_layer(n)) for n in layers)
+            h, w, flops = c.shape[0], c.shape[1], 0.0
+            for layer in network.vgg.layers[:deepest + 1]:
+                if isinstance(layer, keras.layers.Conv2D):
+                    kh, kw, cin, cout = layer.kernel.shape
+                    flops += 2.0 * kh * kw * cin * cout * h * w
+                elif isinstance(layer, keras.layers.MaxPooling2D):
+                    h, w = -(-h // 2), -(-w // 2)
+            # an evaluation is the forward pass and the input gradient (no weight gradients): ≈ 2 × forward
+            print(f"step {precision} {name}: {sec:.3f} s per evaluation, forward {flops / 1e9:.1f} GFLOP, "
+                  f"{2 * flops / sec / 1e9:.0f} GFLOP/s", flush=True)
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--only", nargs="+", choices=TARGETS, default=list(TARGETS))
+    p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--reference-steps", type=int, default=40)
-    p.add_argument("--max-steps", type=int, default=200, help="cap on our steps (default 200)")
-    p.add_argument("--configs", nargs="*", default=["", "--scales 0.5:30,1"],
-                   help="extra flags for each of our runs ('' = the defaults)")
-    p.add_argument("--skip-step-timing", action="store_true")
-    p.add_argument("--large", action="store_true", help="also time a 1024 px run")
-    p.add_argument("--large-only", action="store_true", help="only the 1024 px run")
-    p.add_argument("--large-flags", default="", help="flags for the 1024 px run (default: none, the defaults)")
+    p.add_argument("--ours-flags", default="", help="extra flags for our cold run (e.g. --precision float32)")
+    p.add_argument("--large-flags", default="", help="flags for the 1024 px run (default: the defaults)")
+    p.add_argument("--video-flags", default="", help="extra flags for benchmarks/video_flicker.py")
     args = p.parse_args()
-    if args.large or args.large_only:
-        large_run(args.large_flags)
-    if args.large_only:
-        return
-
+    precision = re.search(r"--precision\s+(\S+)", args.ours_flags)
+    precision = precision.group(1) if precision else "auto"
     with tempfile.TemporaryDirectory() as tmp:
         content, style = make_inputs(Path(tmp))
-        py = sys.executable
-        ref_s, ref_rss, out = timed_process([py, str(ROOT / "benchmarks" / "reference_loop.py"), str(content),
-                                             str(style), "--steps", str(args.reference_steps)])
-        ref_loss = float(re.search(r"final_loss=(\S+)", out).group(1))
-        print(f"reference (eager Adam lr 15, {args.reference_steps} steps): {ref_s:.1f} s, final loss "
-              f"{ref_loss:.4g}, {ref_s / args.reference_steps:.2f} s/step incl. start-up, "
-              f"peak RSS {ref_rss / 2**20:.0f} MiB", flush=True)
-        rows = []
-        for config in args.configs:
-            cmd = [py, "-m", "style_transfer", "image", str(content), str(style), "-o", str(Path(tmp) / "ours.png"),
-                   "--size", "300", "--steps", str(args.max_steps), "--until-loss", repr(ref_loss),
-                   *ARTICLE_WEIGHTS, *shlex.split(config)]
-            seconds, rss, out = timed_process(cmd)
-            m = re.search(r"\((\d+) steps, ([\d.]+) s, final loss (\S+)\)", out)
-            steps, opt_s, loss = int(m.group(1)), float(m.group(2)), float(m.group(3))
-            rows.append((config or "defaults", seconds, steps, opt_s, loss, rss))
-            print(f"ours [{config or 'defaults'}]: {seconds:.1f} s whole process ({opt_s:.1f} s optimising, "
-                  f"{seconds - opt_s:.1f} s start-up), {steps} steps, final loss {loss:.4g} "
-                  f"({'reached' if loss <= ref_loss else 'NOT reached'}), ratio {ref_s / seconds:.1f}x, "
-                  f"peak RSS {rss / 2**20:.0f} MiB", flush=True)
-
-        if not args.skip_step_timing:
-            lbfgs_s, adam_s, gflop = step_timing(content, style)
-            peak = matmul_rate()
-            for name, sec in (("L-BFGS evaluation", lbfgs_s), ("Adam step", adam_s)):
-                print(f"compiled {name} at 300x300: {sec:.3f} s, {2 * gflop / sec:.0f} GFLOP/s "
-                      f"(forward {gflop:.1f} GFLOP, step ≈ 2 × forward); float32 matmul on this machine: "
-                      f"{peak:.0f} GFLOP/s → {2 * gflop / sec / peak:.0%} of it")
-
-        print("\n| run | whole process (s) | steps | final loss | ratio | peak RSS (MiB) |")
-        print("|---|---|---|---|---|---|")
-        print(f"| reference | {ref_s:.1f} | {args.reference_steps} | {ref_loss:.4g} | 1.0× | {ref_rss / 2**20:.0f} |")
-        for config, seconds, steps, _, loss, rss in rows:
-            print(f"| ours: {config} | {seconds:.1f} | {steps} | {loss:.4g} | {ref_s / seconds:.1f}× | "
-                  f"{rss / 2**20:.0f} |")
+        yardstick = None
+        if {"cold", "warm"} & set(args.only):
+            yardstick = Yardstick(content, style)
+            ref = cold(content, style, Path(tmp), args.repeats if "cold" in args.only else 1,
+                       args.reference_steps, args.ours_flags, yardstick)
+            if "warm" in args.only:
+                warm(content, style, ref["target"], ref["ref_loop"], args.repeats, precision, yardstick)
+        if "startup" in args.only:
+            startup(args.repeats, precision)
+        if "1024" in args.only:
+            large(args.large_flags)
+        if "video" in args.only:
+            video(args.video_flags)
+        if "step" in args.only:
+            step_rates(content, style)
 
 
 if __name__ == "__main__":

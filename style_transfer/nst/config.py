@@ -18,7 +18,7 @@ DEFAULT_SIZE = 320          # px on the long side of the working image
 AUTO_SCALES_ABOVE = 512     # px: larger images are optimised coarse to fine by default
 OPTIMIZERS = ("lbfgs", "adam")
 PRESERVE_COLOR_MODES = ("luminance", "histogram")
-INIT_KINDS = ("content", "noise", "style")
+INIT_KINDS = ("content", "recolored", "noise", "style")
 PRECISIONS = ("auto", "float32", "bfloat16")  # auto: bfloat16 where the hardware runs it fast (nst.device)
 MAX_STYLE_SCALE = 4.0
 # Content/style weight ratios (content_weight = ratio × style_weight), from the photo to the painting.
@@ -37,8 +37,8 @@ class StyleConfig:
 
     `scales` is a coarse-to-fine plan of (fraction of the working size, steps or None = `steps`);
     None picks it from the image size (`auto_scales`). Layer tuples of None mean the network's
-    defaults (conv1_1 … conv2_2 for style, conv5_2 for content). `init` is content | noise | style
-    or an H×W×3 array (a file is read by the caller: the engine never opens paths).
+    defaults (conv1_1 … conv2_2 for style, conv5_2 for content). `init` is content | recolored (the
+    content with the style's colour mean and covariance) | noise | style or an H×W×3 array (a file is read by the caller: the engine never opens paths).
     """
 
     steps: int = 50

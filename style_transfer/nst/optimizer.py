@@ -37,6 +37,7 @@ class ImageOptimizer:
         self._adam_step = tf.function(self._adam_step_fn)
         self._value_and_grad = tf.function(self._value_and_grad_fn)
         self._style_value_and_grad = tf.function(self._style_value_and_grad_fn)
+        self.last_guard = None  # the last L-BFGS-B run's ContentGuard: which evaluations were full
 
     def _value_and_grad_fn(self, with_content=True):
         with tf.GradientTape() as tape:
@@ -67,7 +68,7 @@ class ImageOptimizer:
 
     def _run_lbfgs(self, steps: int, report) -> None:
         count = 0
-        guard = ContentGuard(self.loss)
+        guard = self.last_guard = ContentGuard(self.loss)
 
         def fun(x):
             nonlocal count
@@ -102,7 +103,7 @@ class ContentGuard:
         self.weight = weights["content"]
         self.skipping = (getattr(loss, "content_can_be_skipped", False)
                          and self.weight <= SKIP_CONTENT_RATIO * weights["style"])
-        self.count, self.content = 0, 0.0
+        self.count, self.content, self.full = 0, 0.0, 0
 
     def full_next(self) -> bool:
         return not self.skipping or self.count % CONTENT_EVERY == 0
@@ -111,6 +112,7 @@ class ContentGuard:
         """The evaluation's terms as reported (content filled in when it was left out)."""
         self.count += 1
         if full:
+            self.full += 1
             self.content = values["content"]
             total = abs(values["total"])
             if self.skipping and total > 0 and self.weight * self.content > CONTENT_SHARE_LIMIT * total:

@@ -49,14 +49,19 @@ def noise_image(hw, seed: int | None = 0) -> np.ndarray:
 
 
 def initial_image(init, content, styles=(), seed: int | None = 0) -> np.ndarray:
-    """The start at the content's size: 'content', 'noise' (seeded), 'style' (the first style,
-    cover-cropped) or an image (cover-cropped)."""
+    """The start at the content's size: 'content', 'recolored' (the content with the first style's
+    colour mean and covariance: the optimiser then starts with the palette it would have to find),
+    'noise' (seeded), 'style' (the first style, cover-cropped) or an image (cover-cropped)."""
     content = np.asarray(content, np.float32)
     hw = content.shape[:2]
     if not isinstance(init, str):
         return cover_crop(init, hw)
     if init == "content":
         return content
+    if init == "recolored":
+        if not len(styles):
+            raise UserInputError("--init recolored needs a style image")
+        return color.match_color_histogram(content, styles[0])
     if init == "noise":
         return noise_image(hw, seed)
     if init == "style":
@@ -84,9 +89,10 @@ def prepare(content, styles, config: StyleConfig, color_reference=None) -> Prepa
     reference = content if color_reference is None else np.asarray(color_reference, np.float32)
     mode = config.preserve_color
     shown = [scale_style(s, content.shape[:2], config.style_scale) for s in styles]
-    init = initial_image(config.init, content, shown, config.seed)
-    return Prepared(content=color.working_content(content, mode),
-                    styles=[color.working_style(s, reference, mode) for s in shown],
+    working = [color.working_style(s, reference, mode) for s in shown]
+    # recolouring aims at the colours the style targets have (the content's own under --preserve-color)
+    init = initial_image(config.init, content, working if config.init == "recolored" else shown, config.seed)
+    return Prepared(content=color.working_content(content, mode), styles=working,
                     init=color.working_init(init, mode), shown_styles=shown)
 
 

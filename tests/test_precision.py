@@ -26,7 +26,7 @@ def test_bfloat16_features_track_float32(extractor, content_small):
     for name in ref:
         assert low[name].dtype.name == "float32"
         err = np.linalg.norm(low[name].numpy() - ref[name].numpy()) / np.linalg.norm(ref[name].numpy())
-        assert err < 0.03, (name, err)
+        assert err < 0.01, (name, err)  # bfloat16 round-off: about 0.5 %
     style_only = bf16.style_features(x)
     assert set(style_only) == set(extractor.style_layers)
     np.testing.assert_array_equal(style_only["conv2_2"].numpy(), low["conv2_2"].numpy())

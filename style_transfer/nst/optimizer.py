@@ -34,9 +34,10 @@ class ImageOptimizer:
         self.adam = keras.optimizers.Adam(learning_rate=float(lr))
         self.adam.build([self.image])  # slots created eagerly, outside the compiled step
         self._adam_start = [v.numpy() for v in self.adam.variables]  # step 0, lr, zero moments
-        self._adam_step = tf.function(self._adam_step_fn)
-        self._value_and_grad = tf.function(self._value_and_grad_fn)
-        self._style_value_and_grad = tf.function(self._style_value_and_grad_fn)
+        # no tensor-dependent Python control flow in the steps: autograph's source conversion is skipped
+        self._adam_step = tf.function(self._adam_step_fn, autograph=False)
+        self._value_and_grad = tf.function(self._value_and_grad_fn, autograph=False)
+        self._style_value_and_grad = tf.function(self._style_value_and_grad_fn, autograph=False)
         self.last_guard = None  # the last L-BFGS-B run's ContentGuard: which evaluations were full
 
     def _value_and_grad_fn(self, with_content=True):

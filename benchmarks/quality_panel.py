@@ -137,6 +137,8 @@ def main() -> None:
     p.add_argument("--sizes", default="320,1024", help="working sizes, comma-separated (default 320,1024)")
     p.add_argument("--settings", default=None, help="comma-separated subset of: recipe, defaults, --preset NAME")
     p.add_argument("--out", default=str(ROOT / "outputs" / "quality_panel"), help="where the table and sheets go")
+    p.add_argument("--variant", action="append", default=[], metavar='NAME={"content_weight": 1, "steps": 80}',
+                   help="also run the defaults with these StyleConfig changes (repeatable), to choose new defaults")
     args = p.parse_args()
 
     from style_transfer.nst.network import default_network
@@ -147,6 +149,9 @@ def main() -> None:
     configs = settings()
     if args.settings:
         configs = {k: v for k, v in configs.items() if k in args.settings.split(",")}
+    for variant in args.variant:
+        name, _, changes = variant.partition("=")
+        configs[name] = configs.get("defaults", settings()["defaults"]).replace(**json.loads(changes))
     chosen = list(photos().items())[:args.photos]
     pairs = [(n, img, painting) for n, img in chosen for painting in PAINTINGS[:args.paintings]]
     judge, network = Judge(), default_network()

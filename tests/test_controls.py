@@ -227,13 +227,15 @@ def test_config_object_passes_through(extractor, content_small, style_small):
 
 
 # --- command line ----------------------------------------------------------------------------
-def test_cli_controls_end_to_end(cli, tmp_path):
+def test_cli_controls_end_to_end(capsys, tmp_path):
+    """Every control flag through main() in this process (the separate-process runs are above)."""
     out, sbs = tmp_path / "out.png", tmp_path / "sbs.png"
-    r = cli("image", CONTENT, STYLE, STYLE2, "-o", out, "--size", 64, "--steps", 2, "--style-blend", "0.7,0.3",
-            "--preserve-color", "histogram", "--tv-weight", 10, "--init", "noise", "--style-scale", 0.75,
-            "--style-layers", "conv1_1:1,conv2_1:0.5", "--content-layers", "conv4_2", "--preset", "strong",
-            "--seed", 3, "--side-by-side", sbs, "--quiet")
-    assert r.returncode == 0, r.stderr
+    code, _, err = run_main(capsys, "image", CONTENT, STYLE, STYLE2, "-o", out, "--size", 64, "--steps", 2,
+                            "--style-blend", "0.7,0.3", "--preserve-color", "histogram", "--tv-weight", 10,
+                            "--init", "noise", "--style-scale", 0.75, "--style-layers", "conv1_1:1,conv2_1:0.5",
+                            "--content-layers", "conv4_2", "--preset", "strong", "--seed", 3, "--side-by-side", sbs,
+                            "--quiet")
+    assert code == 0, err
     assert max(Image.open(out).size) == 64
     assert Image.open(sbs).width > 4 * 40  # content, two styles, result
 

@@ -318,12 +318,14 @@ def test_cli_bad_input_one_line_exit_2(capsys, pan_clip, tmp_path, args, message
     assert list(tmp_path.iterdir()) == []
 
 
-def test_cli_video_with_controls(cli, capsys, pan_clip, tmp_path):
+def test_cli_video_with_controls(capsys, pan_clip, tmp_path):
+    """Through main() in this process; test_cli_video_and_flicker runs the video command as a process."""
     out = tmp_path / "blend.gif"
-    r = cli("video", pan_clip, STYLE, IMGS / "kandinky.png", "-o", out, "--end", "3", "--steps-per-frame", "1",
-            "--first-frame-steps", "2", "--size", "48", "--style-blend", "0.7,0.3", "--preserve-color", "histogram",
-            "--tv-weight", "5", "--preset", "light", "--init", "noise", "--style-scale", "0.5", "--quiet")
-    assert r.returncode == 0, r.stderr
+    code, _, err = run_main(capsys, "video", pan_clip, STYLE, IMGS / "kandinky.png", "-o", out, "--end", "3",
+                            "--steps-per-frame", "1", "--first-frame-steps", "2", "--size", "48",
+                            "--style-blend", "0.7,0.3", "--preserve-color", "histogram", "--tv-weight", "5",
+                            "--preset", "light", "--init", "noise", "--style-scale", "0.5", "--quiet")
+    assert code == 0, err
     assert read_video(out).shape[0] == 3
     for args, message in ((["--style-blend", "1,2,3"], "--style-blend has 3 weights"),
                           (["--style-layers", "conv9_9"], "unknown layer"),

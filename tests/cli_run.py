@@ -21,10 +21,11 @@ def cli_command(*args):
     return [sys.executable, "-m", "style_transfer", *map(str, args)], env
 
 
-def start_cli(*args, **popen_kwargs) -> subprocess.Popen:
-    """Start `python -m style_transfer ARGS` in the background (to send it signals)."""
+def start_cli(*args, cwd=None, **popen_kwargs) -> subprocess.Popen:
+    """Start `python -m style_transfer ARGS` in the background (to send it signals, or to run several
+    at once)."""
     argv, env = cli_command(*args)
-    return subprocess.Popen(argv, cwd=ROOT, env=env, **popen_kwargs)
+    return subprocess.Popen(argv, cwd=cwd or ROOT, env=env, **popen_kwargs)
 
 
 def run_cli(*args, cwd=None, timeout=600):

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from cli_run import run_main
 from paths import IMGS
 from style_transfer.batch.jobs import Manifest, list_images, pair_up
 from style_transfer.cli.main import main
@@ -144,7 +145,7 @@ def test_killed_ray_worker_loses_nothing(cli_process, tmp_path):
     assert all(json.dumps(rec) for rec in records)
 
 
-def test_ctrl_c_leaves_no_partial_file_and_a_rerun_finishes(cli, cli_process, photos, tmp_path):
+def test_ctrl_c_leaves_no_partial_file_and_a_rerun_finishes(cli_process, photos, tmp_path, capsys):
     (photos / "broken.png").unlink()
     for i in range(3):
         shutil.copy(IMGS / "chelsea.jpg", photos / f"more{i}.jpg")
@@ -159,7 +160,7 @@ def test_ctrl_c_leaves_no_partial_file_and_a_rerun_finishes(cli, cli_process, ph
     partial = len(images_under(out))
     assert not [p for p in out.rglob(".*")], "a temporary file was left behind"
     assert partial < 10 and len(Manifest(out).read()) == partial
-    r = cli("batch", photos, "--styles", *STYLES, "-o", out, *TINY)
-    assert r.returncode == 0, r.stderr
-    assert r.stderr.strip().splitlines()[-1] == f"{10 - partial} written, {partial} already done, 0 failed"
+    code, _, err = run_main(capsys, "batch", photos, "--styles", *STYLES, "-o", out, *TINY)  # the rerun in-process
+    assert code == 0, err
+    assert err.strip().splitlines()[-1] == f"{10 - partial} written, {partial} already done, 0 failed"
     assert len(images_under(out)) == 10 and len(Manifest(out).read()) == 10

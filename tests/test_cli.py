@@ -17,11 +17,13 @@ from style_transfer.media.images import load_array
 CONTENT, STYLE = IMGS / "chelsea.jpg", IMGS / "GreatWave.png"
 
 
-def test_image_end_to_end(cli, tmp_path):
+# The successful runs here call main() in this process; the image command runs as a real process in the
+# signal, --quiet, --verbose and bad-input tests below.
+def test_image_end_to_end(capsys, tmp_path):
     out, sbs, gif = tmp_path / "out.png", tmp_path / "sbs.jpg", tmp_path / "steps.gif"
-    r = cli("image", CONTENT, STYLE, "-o", out, "--size", 96, "--steps", 3, "--side-by-side", sbs,
-            "--progress-gif", gif, "--quiet")
-    assert r.returncode == 0, r.stderr
+    code, _, err = run_main(capsys, "image", CONTENT, STYLE, "-o", out, "--size", 96, "--steps", 3,
+                            "--side-by-side", sbs, "--progress-gif", gif, "--quiet")
+    assert code == 0, err
     img = Image.open(out)
     assert img.mode == "RGB" and max(img.size) == 96 and img.size == (96, 64)
     assert Image.open(sbs).width > 3 * 96
@@ -30,11 +32,12 @@ def test_image_end_to_end(cli, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.png", "sbs.jpg", "steps.gif"]
 
 
-def test_until_loss_stops_early_cli(cli, tmp_path):
+def test_until_loss_stops_early_cli(capsys, tmp_path):
     out = tmp_path / "o.png"
-    r = cli("image", CONTENT, STYLE, "-o", out, "--size", 64, "--steps", 30, "--until-loss", "1e12")
-    assert r.returncode == 0, r.stderr
-    assert "(1 steps," in r.stderr.splitlines()[-1]  # the first loss is already below 1e12
+    code, _, err = run_main(capsys, "image", CONTENT, STYLE, "-o", out, "--size", 64, "--steps", 30,
+                            "--until-loss", "1e12")
+    assert code == 0, err
+    assert "(1 steps," in err.splitlines()[-1]  # the first loss is already below 1e12
     # that loss is the start image's, so the start image (the content at --size) is what is written
     np.testing.assert_array_equal(np.asarray(Image.open(out), np.float32), load_array(CONTENT, 64))
 

@@ -1,4 +1,5 @@
 """Artistic controls: TV, colour preservation, blends, style scale, init, layers, presets, seed, bad values."""
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -193,21 +194,28 @@ def test_same_seed_identical_arrays(extractor, content_small, style_small):
 
 
 @pytest.mark.parametrize("args", [[], ["--optimizer", "adam", "--init", "noise"]], ids=["default", "adam noise"])
-def test_seed_gives_the_same_bytes_in_separate_processes(cli, tmp_path, args):
+def test_seed_gives_the_same_bytes_in_separate_processes(cli_process, tmp_path, args):
     """--seed makes a run repeatable from a fresh process (nothing carried over in memory); with a
     noise start another seed gives another image. Each run writes out.png in its own folder, so the
-    command line recorded in the file (its provenance) is the same too."""
-    def run(seed, name):
+    command line recorded in the file (its provenance) is the same too. The processes run side by
+    side: each is still its own fresh process."""
+    seeds = {"a": 7, "b": 7, **({"c": 8} if "noise" in args else {})}
+    procs = {}
+    for name, seed in seeds.items():
         (tmp_path / name).mkdir()
-        r = cli("image", CONTENT, STYLE, "-o", "out.png", "--size", 48, "--steps", 3, "--seed", seed, "--quiet",
-                *args, cwd=tmp_path / name)
-        assert r.returncode == 0, r.stderr
-        return (tmp_path / name / "out.png").read_bytes()
+        procs[name] = cli_process("image", CONTENT, STYLE, "-o", "out.png", "--size", 48, "--steps", 3,
+                                  "--seed", seed, "--quiet", *args, cwd=tmp_path / name,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out = {}
+    for name, proc in procs.items():
+        _, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err
+        out[name] = (tmp_path / name / "out.png").read_bytes()
 
-    first = run(7, "a")
-    assert run(7, "b") == first
+    first = out["a"]
+    assert out["b"] == first
     if "noise" in args:
-        assert run(8, "c") != first
+        assert out["c"] != first
 
 
 def test_style_layers_and_weights_used(extractor, content_small, style_small):
@@ -227,13 +235,15 @@ def test_config_object_passes_through(extractor, content_small, style_small):
 
 
 # --- command line ----------------------------------------------------------------------------
-def test_cli_controls_end_to_end(cli, tmp_path):
+def test_cli_controls_end_to_end(capsys, tmp_path):
+    """Every control flag through main() in this process (the separate-process runs are above)."""
     out, sbs = tmp_path / "out.png", tmp_path / "sbs.png"
-    r = cli("image", CONTENT, STYLE, STYLE2, "-o", out, "--size", 64, "--steps", 2, "--style-blend", "0.7,0.3",
-            "--preserve-color", "histogram", "--tv-weight", 10, "--init", "noise", "--style-scale", 0.75,
-            "--style-layers", "conv1_1:1,conv2_1:0.5", "--content-layers", "conv4_2", "--preset", "strong",
-            "--seed", 3, "--side-by-side", sbs, "--quiet")
-    assert r.returncode == 0, r.stderr
+    code, _, err = run_main(capsys, "image", CONTENT, STYLE, STYLE2, "-o", out, "--size", 64, "--steps", 2,
+                            "--style-blend", "0.7,0.3", "--preserve-color", "histogram", "--tv-weight", 10,
+                            "--init", "noise", "--style-scale", 0.75, "--style-layers", "conv1_1:1,conv2_1:0.5",
+                            "--content-layers", "conv4_2", "--preset", "strong", "--seed", 3, "--side-by-side", sbs,
+                            "--quiet")
+    assert code == 0, err
     assert max(Image.open(out).size) == 64
     assert Image.open(sbs).width > 4 * 40  # content, two styles, result
 

@@ -95,13 +95,15 @@ def test_blend_column_and_controls(extractor, tmp_path, calls):
     assert len(calls) == 5  # the luminance grid is not served the plain grid's cached cell
 
 
-def test_grid_cli_with_blend_column_and_controls(cli, tmp_path):
+def test_grid_cli_with_blend_column_and_controls(capsys, tmp_path):
+    """Through main() in this process; test_grid_cli runs the grid command as a process."""
     out = tmp_path / "grid.png"
-    r = cli("grid", "--content", IMGS / "chelsea.jpg", "--styles", IMGS / "GreatWave.png",
-            f"{IMGS / 'GreatWave.png'}+{IMGS / 'kandinky.png'}", "--style-blend", "0.7,0.3", "--tv-weight", "10",
-            "--preserve-color", "histogram", "--preset", "balanced", "--scales", "0.5:2,1",
-            "-o", out, "--size", 48, "--steps", 2, "--labels", "--no-cache", "--quiet")
-    assert r.returncode == 0, r.stderr
+    code, _, err = run_main(capsys, "grid", "--content", IMGS / "chelsea.jpg", "--styles", IMGS / "GreatWave.png",
+                            f"{IMGS / 'GreatWave.png'}+{IMGS / 'kandinky.png'}", "--style-blend", "0.7,0.3",
+                            "--tv-weight", "10", "--preserve-color", "histogram", "--preset", "balanced",
+                            "--scales", "0.5:2,1", "-o", out, "--size", 48, "--steps", 2, "--labels", "--no-cache",
+                            "--quiet")
+    assert code == 0, err
     w, h = Image.open(IMGS / "chelsea.jpg").size
     assert Image.open(out).size == grid_layout([(48, round(h * 48 / w))], 2, 48).size
 

@@ -136,10 +136,11 @@ def test_settings_from_reproduces_the_run(original):
 
 @pytest.fixture(scope="module")
 def override(original):
+    """Through main() in this process: `original` and test_settings_from_reproduces_the_run are processes."""
     out = original.with_name("override.jpg")
-    done = run_cli("image", IMGS / "chelsea.jpg", IMGS / "GreatWave.png", "-o", out, "--settings-from", original,
-               "--steps", "4", "--seed", "0", "--save-every", "2", "--quiet")
-    assert done.returncode == 0, done.stderr
+    assert main(["image", str(IMGS / "chelsea.jpg"), str(IMGS / "GreatWave.png"), "-o", str(out),
+                 "--settings-from", str(original), "--steps", "4", "--seed", "0", "--save-every", "2",
+                 "--quiet"]) == 0
     return out
 
 

@@ -223,8 +223,9 @@ def test_pixels_entering_the_view_take_the_stylised_palette(extractor, pan_clip,
     """In a pan, the strip that enters the view (no flow from the previous frame) starts from the
     content recoloured to the stylised frame's palette, so it matches the rest of the frame."""
     result, seen = _stylise(extractor, pan_clip, tmp_path / "pan.gif", end=8, steps_per_frame=2,
-                            first_frame_steps=8)
+                            first_frame_steps=8, size=None)  # the clip's own 96×64: the pan is 3 px a frame
     source, out = (np.asarray(a, np.float64) for a in seen[-1])
+    assert source.shape == (64, 96, 3)
     strip = 3 * (len(seen) - 1)  # the pan moves 3 px a frame: the last frame's right columns are new
     rest = out[:, :-strip - 4].reshape(-1, 3).mean(0)
     out_gap = np.abs(out[:, -strip:].reshape(-1, 3).mean(0) - rest).mean()
@@ -272,8 +273,10 @@ def test_frames_stream_one_at_a_time(extractor, tmp_path, monkeypatch):
             before = tracemalloc.get_traced_memory()[0]
             tracemalloc.reset_peak()
             # no on_frame: a callback keeping the frames would itself grow with the clip
+            # size=None: frames stay at the clip's 160×120, the size frame_bytes counts
             video.stylize_video(clip, [load_image(STYLE)], tmp_path / f"{name}.gif", network=extractor,
-                                progress=False, steps_per_frame=1, first_frame_steps=1, independent=True)
+                                progress=False, steps_per_frame=1, first_frame_steps=1, independent=True,
+                                size=None)
             peaks[name] = tracemalloc.get_traced_memory()[1] - before  # the most the run held at once
             ahead = np.cumsum([1 if e == "read" else -1 for e in events])
             assert ahead.max() <= 1 and events.count("write") == events.count("read")
@@ -315,12 +318,14 @@ def test_cli_bad_input_one_line_exit_2(capsys, pan_clip, tmp_path, args, message
     assert list(tmp_path.iterdir()) == []
 
 
-def test_cli_video_with_controls(cli, capsys, pan_clip, tmp_path):
+def test_cli_video_with_controls(capsys, pan_clip, tmp_path):
+    """Through main() in this process; test_cli_video_and_flicker runs the video command as a process."""
     out = tmp_path / "blend.gif"
-    r = cli("video", pan_clip, STYLE, IMGS / "kandinky.png", "-o", out, "--end", "3", "--steps-per-frame", "1",
-            "--first-frame-steps", "2", "--size", "48", "--style-blend", "0.7,0.3", "--preserve-color", "histogram",
-            "--tv-weight", "5", "--preset", "light", "--init", "noise", "--style-scale", "0.5", "--quiet")
-    assert r.returncode == 0, r.stderr
+    code, _, err = run_main(capsys, "video", pan_clip, STYLE, IMGS / "kandinky.png", "-o", out, "--end", "3",
+                            "--steps-per-frame", "1", "--first-frame-steps", "2", "--size", "48",
+                            "--style-blend", "0.7,0.3", "--preserve-color", "histogram", "--tv-weight", "5",
+                            "--preset", "light", "--init", "noise", "--style-scale", "0.5", "--quiet")
+    assert code == 0, err
     assert read_video(out).shape[0] == 3
     for args, message in ((["--style-blend", "1,2,3"], "--style-blend has 3 weights"),
                           (["--style-layers", "conv9_9"], "unknown layer"),

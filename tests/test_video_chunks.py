@@ -1,10 +1,12 @@
 """Video in chunks on a local Ray instance: same frames and fps as the plain run, seams within 2× the
-in-chunk flicker, bad flags refused in one line. Runs the real command line, no mocks."""
+in-chunk flicker, bad flags refused in one line. Runs the real command line, no mocks: the Ray run in its
+own process, the plain run, flicker and the bad flags through `main()` in this one (test_video.py runs
+the video and flicker commands as processes)."""
 from __future__ import annotations
 
 import pytest
 
-from cli_run import run_cli
+from cli_run import run_cli, run_main
 from paths import IMGS
 from style_transfer.media.video import VideoReader
 from style_transfer.video.chunks import Chunk, _chunk_tasks, cross_fade, plan_chunks
@@ -38,11 +40,11 @@ def test_cross_fade_weights():
     assert [int(f[0, 0, 0]) for f in cross_fade(frames, warm)] == [0, 0, 30, 60]
 
 
-def test_chunks_on_ray_match_the_plain_run(pan_clip, tmp_path):
+def test_chunks_on_ray_match_the_plain_run(pan_clip, tmp_path, capsys):
     pytest.importorskip("ray")
     plain, chunked = tmp_path / "plain.mp4", tmp_path / "chunks.mp4"
-    r = run_cli("video", pan_clip, STYLE, "-o", plain, *TINY)
-    assert r.returncode == 0, r.stderr
+    code, _, err = run_main(capsys, "video", pan_clip, STYLE, "-o", plain, *TINY)
+    assert code == 0, err
     r = run_cli("video", pan_clip, STYLE, "-o", chunked, *TINY, "--ray", "--chunk-frames", 4, "--overlap", 2,
                 "--workers", 2)
     assert r.returncode == 0, r.stderr
@@ -52,8 +54,8 @@ def test_chunks_on_ray_match_the_plain_run(pan_clip, tmp_path):
     boundary, inside = chunk_report(errors, 4)
     assert len(boundary) == 2 and len(inside) == 9
     assert sum(boundary) / len(boundary) <= 2 * sum(inside) / len(inside), (boundary, inside)
-    r = run_cli("flicker", chunked, "--source", pan_clip, "--chunk-frames", 4, "--quiet")
-    assert r.returncode == 0 and "chunk boundaries" in r.stdout and "inside chunks" in r.stdout
+    code, out, _ = run_main(capsys, "flicker", chunked, "--source", pan_clip, "--chunk-frames", 4, "--quiet")
+    assert code == 0 and "chunk boundaries" in out and "inside chunks" in out
 
 
 @pytest.mark.parametrize("flags, message", [
@@ -63,9 +65,9 @@ def test_chunks_on_ray_match_the_plain_run(pan_clip, tmp_path):
     (("--ray",), "--ray needs --chunk-frames"),
     (("--ray", "--chunk-frames", "4", "--overlap", "-1"), "--overlap"),
 ])
-def test_bad_chunk_flags_are_one_line(pan_clip, tmp_path, flags, message):
-    r = run_cli("video", pan_clip, STYLE, "-o", tmp_path / "o.mp4", *TINY, *flags)
-    assert r.returncode == 2
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0], r.stderr
+def test_bad_chunk_flags_are_one_line(capsys, pan_clip, tmp_path, flags, message):
+    code, _, err = run_main(capsys, "video", pan_clip, STYLE, "-o", tmp_path / "o.mp4", *TINY, *flags)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], err
     assert not (tmp_path / "o.mp4").exists()

@@ -147,6 +147,8 @@ def config_from_args(args, n_styles: int = 1, **overrides) -> StyleConfig:
         "content_layers", "style_blend", "style_scale", "preserve_color", "preset", "until_loss", "precision")}
     values["init"] = load_image(files[0]) if files else getattr(args, "init", None)
     values["seed"] = seed_of(args)
+    if hasattr(args, "precision"):  # recorded as resolved, so --settings-from repeats it on any machine
+        values["precision"] = device.resolve_precision(args.precision or "auto")
     notes = []
     config = make_config(n_styles=n_styles, notes=notes, **{**values, **overrides})
     if not getattr(args, "quiet", False):

@@ -115,7 +115,7 @@ def test_precision_and_device_on_the_command_line(tmp_path):
         proc = run_cli("image", content, style, "-o", outs[name], "--size", "64", "--steps", "4",
                        "--precision", precision, "--seed", "3")
         assert proc.returncode == 0, proc.stderr
-        assert f"style-transfer: device: CPU (" in proc.stderr or device.gpu_in_use()
+        assert "style-transfer: device: CPU (" in proc.stderr or device.gpu_in_use()
         assert f"precision: {precision}" in proc.stderr
     assert np.array_equal(np.asarray(Image.open(outs["a"])), np.asarray(Image.open(outs["b"])))
     assert not np.array_equal(np.asarray(Image.open(outs["a"])), np.asarray(Image.open(outs["c"])))

@@ -155,9 +155,23 @@ def config_from_args(args, n_styles: int = 1, **overrides) -> StyleConfig:
         for note in notes:
             print(f"style-transfer: note: {note}", file=sys.stderr)
     device.check_device()
+    return config
+
+
+def announce_device(args, config: StyleConfig) -> None:
+    """The start-up line naming the device and the precision (not with --quiet). Printed once the run
+    is under way, so that bad input still gets its one line alone."""
     if not getattr(args, "quiet", False):
         print(f"style-transfer: {device.describe(config.precision)}", file=sys.stderr)
-    return config
+
+
+def loss_network(args, config: StyleConfig):
+    """The loss network for --ssd-weights (a bad checkpoint fails here), then the start-up line."""
+    from style_transfer.nst.network import default_network
+
+    network = default_network(args.ssd_weights)
+    announce_device(args, config)
+    return network
 
 
 def seed_of(args) -> int:

@@ -5,7 +5,8 @@ import sys
 from pathlib import Path
 
 from style_transfer.batch.jobs import OUTPUT_FORMATS, PAIRINGS, list_images, pair_up, run_batch, settings_digest
-from style_transfer.cli.options import add_control_options, add_style_options, config_from_args, positive_int, seed_of
+from style_transfer.cli.options import (add_control_options, add_style_options, announce_device, config_from_args,
+                                        positive_int, seed_of)
 from style_transfer.errors import UserInputError
 
 
@@ -63,6 +64,7 @@ def run(args) -> int:
         from style_transfer.batch.jobs import local_executor
 
         execute = local_executor(ssd_weights)
+    announce_device(args, config)
     try:
         counts = run_batch(pairs, config, size=args.size, out_dir=out_dir, execute=execute, digest=digest,
                            overwrite=args.overwrite, progress=not args.quiet)

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from style_transfer.cli.limits import check_stylise_memory
-from style_transfer.cli.options import add_style_options, config_from_args
+from style_transfer.cli.options import add_style_options, announce_device, config_from_args
 from style_transfer.media.images import check_output_path, load_image, resize_longest, scaled_size
 
 
@@ -40,6 +40,7 @@ def run(args) -> int:
     from style_transfer.showcase.compare import compare_backbones, comparison_figure
     from style_transfer.media.images import save_image
 
+    announce_device(args, config)
     runs = compare_backbones(np.asarray(content, np.float32), np.asarray(style, np.float32),
                              config, ssd_weights=args.ssd_weights, progress=not args.quiet)
     figure = comparison_figure(content, style, runs,

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from style_transfer.cli.options import (add_control_options, add_style_options, config_from_args, init_files,
+                                        loss_network,
                                         positive_int)
 from style_transfer.cli.limits import check_stylise_memory
 from style_transfer.errors import UserInputError
@@ -83,7 +84,6 @@ def run(args) -> int:
 
     import numpy as np
 
-    from style_transfer.nst.network import default_network
     from style_transfer.showcase.cache import ResultCache
     from style_transfer.figures.layout import grid_figure, label_from_path
     from style_transfer.showcase.grid import stylize_grid
@@ -94,7 +94,7 @@ def run(args) -> int:
     s_labels = [" + ".join(label_from_path(p) for p in column) for column in columns]
     results = stylize_grid([np.asarray(c, np.float32) for c in content_imgs],
                            [[np.asarray(s, np.float32) for s in column] for column in style_imgs],
-                           default_network(args.ssd_weights), config, cache=cache,
+                           loss_network(args, config), config, cache=cache,
                            progress=not args.quiet, names=(c_labels, s_labels))
     figure = grid_figure(content_imgs, style_imgs, results, tile=args.tile or args.size, inset=args.inset,
                          labels=args.labels, content_labels=c_labels, style_labels=s_labels)

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from style_transfer.cli.options import (add_control_options, add_style_options, config_from_args, init_files,
+                                        loss_network,
                                         non_negative_float, positive_int)
 from style_transfer.cli.limits import check_stylise_memory
 from style_transfer.media.formats import GIF_EXTENSIONS, IMAGE_EXTENSIONS, MP4_EXTENSIONS, PNG_EXTENSIONS
@@ -161,7 +162,7 @@ def run(args) -> int:
     from style_transfer.api import stylize_images  # heavy imports only once the input is valid
 
     result = stylize_images(
-        content, styles, config, ssd_weights=args.ssd_weights, progress=not args.quiet, output=output,
+        content, styles, config, network=loss_network(args, config), progress=not args.quiet, output=output,
         side_by_side_path=args.side_by_side, progress_gif=args.progress_gif, progress_mp4=args.progress_mp4,
         progress_every=args.progress_every, loss_plot=args.loss_plot, save_settings=args.save_settings,
         save_every=args.save_every, argv=["style-transfer", "image", *args.image_argv])

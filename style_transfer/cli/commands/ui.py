@@ -52,11 +52,13 @@ def run(args) -> int:
     except ImportError:
         raise UserInputError(INSTALL_HINT) from None
 
+    from style_transfer.nst.device import describe
     from style_transfer.nst.network import default_network
     from style_transfer.ui.app import serve
 
     print("style-transfer: loading the loss network…", file=sys.stderr)
     network = default_network(args.ssd_weights)
+    print(f"style-transfer: {describe()}", file=sys.stderr)
     try:
         serve(network, host=args.host, port=args.port)
     except OSError as exc:  # the port is taken, or the address is not this machine's

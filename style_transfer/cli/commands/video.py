@@ -5,8 +5,8 @@ import sys
 from pathlib import Path
 
 from style_transfer.cli.options import (add_control_options, add_lr_option, add_run_options, add_weight_options,
-                                        config_from_args, init_files, non_negative_float, non_negative_int,
-                                        positive_float, positive_int)
+                                        announce_device, config_from_args, init_files, loss_network,
+                                        non_negative_float, non_negative_int, positive_float, positive_int)
 from style_transfer.errors import UserInputError
 from style_transfer.nst.config import DEFAULT_SIZE
 from style_transfer.video.defaults import INSETS
@@ -123,6 +123,7 @@ def run(args) -> int:
 
         ssd_weights = resolve_weights(args.ssd_weights)  # the driver's choice, for every worker
         started = connect(args.ray)
+        announce_device(args, config)
         try:
             result = stylize_video_chunks(
                 source, styles, output, config, chunk_frames=args.chunk_frames,
@@ -134,10 +135,9 @@ def run(args) -> int:
 
                 ray.shutdown()
     else:
-        from style_transfer.nst.network import default_network
         from style_transfer.video.stylizer import stylize_video  # heavy imports only once the input is valid
 
-        result = stylize_video(source, styles, output, config, default_network(args.ssd_weights), **common,
+        result = stylize_video(source, styles, output, config, loss_network(args, config), **common,
                                **frame_options)
     if not args.quiet:
         print(result.summary(), file=sys.stderr)

@@ -258,7 +258,7 @@ def test_cli_controls_end_to_end(capsys, tmp_path):
     (["--style-layers", "conv1_1:heavy"], "not a number"),
     (["--preset", "wild"], "invalid choice"),
     (["--preserve-color", "sepia"], "invalid choice"),
-    (["--init", "nowhere.png"], "neither content, noise, style nor an existing image"),
+    (["--init", "nowhere.png"], "neither content, recolored, noise, style nor an existing image"),
     (["--style-scale", "-1"], "--style-scale"),
     (["--seed", "-1"], "--seed"),
 ])

@@ -1,11 +1,13 @@
 """bfloat16 loss network, --precision/--device, style-only evaluations and the recoloured start."""
 from __future__ import annotations
 
+import subprocess
+
 import numpy as np
 import pytest
 from PIL import Image
 
-from cli_run import assert_one_error_line, run_cli
+from cli_run import assert_one_error_line, run_cli, start_cli
 from paths import IMGS
 from style_transfer.nst import color, device
 from style_transfer.nst.config import make_config
@@ -109,14 +111,19 @@ def test_precision_and_device_on_the_command_line(tmp_path):
     from style_transfer.media import provenance
 
     content, style = IMGS / "chelsea.jpg", IMGS / "GreatWave.png"
+    runs = {name: (precision, tmp_path / f"{name}.png") for name, precision in
+            (("a", "float32"), ("b", "float32"), ("c", "bfloat16"))}
+    procs = {name: start_cli("image", content, style, "-o", out, "--size", "64", "--steps", "4",
+                             "--precision", precision, "--seed", "3", stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+             for name, (precision, out) in runs.items()}  # fresh processes, side by side
     outs = {}
-    for name, precision in (("a", "float32"), ("b", "float32"), ("c", "bfloat16")):
-        outs[name] = tmp_path / f"{name}.png"
-        proc = run_cli("image", content, style, "-o", outs[name], "--size", "64", "--steps", "4",
-                       "--precision", precision, "--seed", "3")
-        assert proc.returncode == 0, proc.stderr
-        assert "style-transfer: device: CPU (" in proc.stderr or device.gpu_in_use()
-        assert f"precision: {precision}" in proc.stderr
+    for name, proc in procs.items():
+        _, err = proc.communicate(timeout=600)
+        precision, outs[name] = runs[name]
+        assert proc.returncode == 0, err
+        assert "style-transfer: device: CPU (" in err or device.gpu_in_use()
+        assert f"precision: {precision}" in err
     assert np.array_equal(np.asarray(Image.open(outs["a"])), np.asarray(Image.open(outs["b"])))
     assert not np.array_equal(np.asarray(Image.open(outs["a"])), np.asarray(Image.open(outs["c"])))
     assert provenance.read_record(outs["c"])["settings"]["precision"] == "bfloat16"

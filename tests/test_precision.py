@@ -151,3 +151,12 @@ def test_auto_precision_follows_the_hardware(monkeypatch):
     monkeypatch.setattr(device, "gpu_in_use", lambda: True)
     assert device.resolve_precision("auto") == "bfloat16"
     assert device.resolve_precision("float32") == "float32"
+
+
+def test_the_default_start_is_the_recolored_content(extractor, content_small, style_small):
+    """One Adam step with a vanishing learning rate returns the start: by default the recoloured content."""
+    config = make_config(steps=1, lr=1e-6, optimizer="adam")
+    result = stylize(content_small, style_small, config, extractor, progress=False)
+    expected = initial_image("recolored", content_small, [style_small])
+    assert np.abs(result.image.astype(float) - expected).max() <= 1.0
+    assert np.abs(result.image.astype(float) - content_small).mean() > 10

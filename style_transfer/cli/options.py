@@ -105,9 +105,10 @@ def add_control_options(parser) -> None:
     g.add_argument("--style-scale", type=float, default=None, metavar="S",
                    help="style image size relative to the content's working size: smaller gives finer "
                         f"brush strokes, larger coarser ones (0 < S ≤ {MAX_STYLE_SCALE:g}, default 1)")
-    g.add_argument("--init", default="content", metavar="content|recolored|noise|style|PATH",
-                   help="starting image: the content (default), the content recoloured to the style's colour "
-                        "mean and covariance (fewer steps to the same loss), seeded noise, the style, or an image file")
+    g.add_argument("--init", default=DEFAULTS.init, metavar="recolored|content|noise|style|PATH",
+                   help="starting image: the content recoloured to the style's colour mean and covariance "
+                        "(default: fewer steps to the same loss, and the content kept closer), the content "
+                        "itself, seeded noise, the style, or an image file")
     g.add_argument("--style-layers", metavar="SPEC",
                    help="style layers with optional weights, e.g. conv1_1:1,conv2_1:0.5 "
                         "(default conv1_1,conv1_2,pool1,conv2_1,conv2_2)")
@@ -128,7 +129,7 @@ def add_style_options(parser, steps: int = DEFAULTS.steps) -> None:
 
 def init_files(args) -> tuple[Path, ...]:
     """The --init image file as a one-element tuple (an input no output may overwrite), else ()."""
-    init = getattr(args, "init", "content")
+    init = getattr(args, "init", DEFAULTS.init)
     if init in INIT_KINDS:
         return ()
     if not Path(init).is_file():

@@ -37,8 +37,9 @@ class StyleConfig:
 
     `scales` is a coarse-to-fine plan of (fraction of the working size, steps or None = `steps`);
     None picks it from the image size (`auto_scales`). Layer tuples of None mean the network's
-    defaults (conv1_1 … conv2_2 for style, conv5_2 for content). `init` is content | recolored (the
-    content with the style's colour mean and covariance) | noise | style or an H×W×3 array (a file is read by the caller: the engine never opens paths).
+    defaults (conv1_1 … conv2_2 for style, conv5_2 for content). `init` is recolored (the default: the
+    content with the style's colour mean and covariance; the quality panel, docs/quality.md, chose it)
+    | content | noise | style or an H×W×3 array (a file is read by the caller: the engine never opens paths).
     """
 
     steps: int = 50
@@ -55,7 +56,7 @@ class StyleConfig:
     style_blend: tuple | None = None
     style_scale: float = 1.0
     preserve_color: str | None = None
-    init: object = "content"
+    init: object = "recolored"
     preset: str | None = None
     seed: int | None = 0
     until_loss: float | None = None
@@ -231,7 +232,7 @@ def make_config(*, n_styles: int = 1, notes: list | None = None, **values) -> St
         v["style_scale"] = scale
     if v.get("precision", "auto") not in PRECISIONS:
         raise UserInputError(f"--precision: unknown precision '{v['precision']}' (choose from {', '.join(PRECISIONS)})")
-    init = v.get("init", "content")
+    init = v.get("init", StyleConfig.init)
     if isinstance(init, str) and init not in INIT_KINDS:
         raise UserInputError(f"--init: '{init}' is neither {', '.join(INIT_KINDS)} nor an image")
     return StyleConfig(**v)

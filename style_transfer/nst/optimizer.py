@@ -16,7 +16,7 @@ from style_transfer.nst.lbfgsb import minimize_box
 LBFGS_HISTORY = 10
 SKIP_CONTENT_RATIO = 0.01   # content weight / style weight at or below which evaluations may skip content
 CONTENT_SHARE_LIMIT = 0.01  # ... while the content term stays under this share of the loss
-CONTENT_EVERY = 4           # a full evaluation, measuring the content term, every this many
+CONTENT_EVERY = 8           # a full evaluation, measuring the content term, every this many
 
 
 class ImageOptimizer:

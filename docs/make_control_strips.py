@@ -1,6 +1,6 @@
 """Before/after strips of one photo for each artistic control → docs/images/controls_*.jpg.
 
-Usage: python scripts/make_control_strips.py [--size 160] [--steps 60] [--only tv,color,...]
+Usage: python docs/make_control_strips.py [--size 160] [--steps 60] [--only tv,color,...]
 """
 from __future__ import annotations
 

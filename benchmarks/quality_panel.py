@@ -57,7 +57,9 @@ def photos() -> dict:
 def settings() -> dict:
     from style_transfer.nst.config import PRESETS, StyleConfig, make_config
 
-    out = {"recipe": StyleConfig(optimizer="adam", lr=15.0, steps=40, style_weight=1.0, content_weight=1e-3),
+    # the original recipe as it ran: Adam from the content itself, in float32
+    out = {"recipe": StyleConfig(optimizer="adam", lr=15.0, steps=40, style_weight=1.0, content_weight=1e-3,
+                                 init="content", precision="float32"),
            "defaults": StyleConfig()}
     out.update({f"--preset {p}": make_config(preset=p) for p in PRESETS})
     return out

@@ -8,7 +8,8 @@ from paths import IMGS
 from style_transfer.nst.config import PRESETS, StyleConfig, make_config
 from style_transfer.nst.engine import stylize
 
-RECIPE = StyleConfig(optimizer="adam", lr=15.0, steps=40, style_weight=1.0, content_weight=1e-3)
+RECIPE = StyleConfig(optimizer="adam", lr=15.0, steps=40, style_weight=1.0, content_weight=1e-3, init="content",
+                     precision="float32")  # the original recipe as it ran
 
 
 @pytest.fixture(scope="module")

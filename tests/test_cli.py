@@ -35,7 +35,7 @@ def test_image_end_to_end(capsys, tmp_path):
 def test_until_loss_stops_early_cli(capsys, tmp_path):
     out = tmp_path / "o.png"
     code, _, err = run_main(capsys, "image", CONTENT, STYLE, "-o", out, "--size", 64, "--steps", 30,
-                            "--until-loss", "1e12")
+                            "--until-loss", "1e12", "--init", "content")
     assert code == 0, err
     assert "(1 steps," in err.splitlines()[-1]  # the first loss is already below 1e12
     # that loss is the start image's, so the start image (the content at --size) is what is written

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import platform
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,14 +30,12 @@ def select_device(device: str = "auto", *, deterministic: bool = False) -> None:
     _selected.update(device=device, deterministic=deterministic)
     if device == "cpu":
         os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
-        import sys
-
         if "tensorflow" in sys.modules:  # already started: hide the GPUs from it instead
             import tensorflow as tf
 
             try:
                 tf.config.set_visible_devices([], "GPU")
-            except RuntimeError:  # devices already initialised: they stay, the placement below pins the CPU
+            except RuntimeError:  # devices already initialised by an in-process caller: theirs to choose
                 pass
 
 

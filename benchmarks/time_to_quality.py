@@ -203,9 +203,23 @@ def video(flags: str) -> None:
           f"{ratio} (target ≤ 0.5), peak RSS {rss / 2**20:.0f} MiB", flush=True)
 
 
+def forward_flops(network, layers, height: int, width: int) -> float:
+    """Multiply-adds × 2 of the conv layers up to the deepest of `layers`, for one H×W image."""
+    import keras
+
+    deepest = max(network.vgg.layers.index(network.vgg.get_layer(n)) for n in layers)
+    h, w, flops = height, width, 0.0
+    for layer in network.vgg.layers[:deepest + 1]:
+        if isinstance(layer, keras.layers.Conv2D):
+            kh, kw, cin, cout = layer.kernel.shape
+            flops += 2.0 * kh * kw * cin * cout * h * w
+        elif isinstance(layer, keras.layers.MaxPooling2D):
+            h, w = -(-h // 2), -(-w // 2)
+    return flops
+
+
 def step_rates(content, style) -> None:
     """s per evaluation and GFLOP/s of the compiled step at 300×300, per precision, full and style-only."""
-    import keras
     import numpy as np
 
     from style_transfer.media.images import load_image
@@ -229,14 +243,7 @@ def step_rates(content, style) -> None:
                 grad = step()[1]
             grad.numpy()
             sec = (time.perf_counter() - t0) / 5
-            deepest = max(network.vgg.layers.index(network.vgg.get_layer(n)) for n in layers)
-            h, w, flops = c.shape[0], c.shape[1], 0.0
-            for layer in network.vgg.layers[:deepest + 1]:
-                if isinstance(layer, keras.layers.Conv2D):
-                    kh, kw, cin, cout = layer.kernel.shape
-                    flops += 2.0 * kh * kw * cin * cout * h * w
-                elif isinstance(layer, keras.layers.MaxPooling2D):
-                    h, w = -(-h // 2), -(-w // 2)
+            flops = forward_flops(network, layers, *c.shape[:2])
             # an evaluation is the forward pass and the input gradient (no weight gradients): ≈ 2 × forward
             print(f"step {precision} {name}: {sec:.3f} s per evaluation, forward {flops / 1e9:.1f} GFLOP, "
                   f"{2 * flops / sec / 1e9:.0f} GFLOP/s", flush=True)

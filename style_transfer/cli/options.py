@@ -145,7 +145,7 @@ def config_from_args(args, n_styles: int = 1, **overrides) -> StyleConfig:
     files = init_files(args)
     values = {name: getattr(args, name, None) for name in (
         "steps", "optimizer", "lr", "style_weight", "content_weight", "tv_weight", "scales", "style_layers",
-        "content_layers", "style_blend", "style_scale", "preserve_color", "preset", "until_loss", "precision")}
+        "content_layers", "style_blend", "style_scale", "preserve_color", "preset", "until_loss")}
     values["init"] = load_image(files[0]) if files else getattr(args, "init", None)
     values["seed"] = seed_of(args)
     if hasattr(args, "precision"):  # recorded as resolved, so --settings-from repeats it on any machine

@@ -72,15 +72,23 @@ def wants_op_determinism() -> bool:
 
 
 @lru_cache(maxsize=1)
-def cpu_flags() -> frozenset:
-    """The CPU's feature flags (Linux /proc/cpuinfo; empty elsewhere)."""
+def _cpuinfo() -> dict:
+    """The first processor's fields of /proc/cpuinfo (Linux; empty elsewhere)."""
+    fields = {}
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                return frozenset(line.split(":", 1)[1].split())
+            if not line.strip():
+                break
+            key, _, value = line.partition(":")
+            fields[key.strip()] = value.strip()
     except OSError:
         pass
-    return frozenset()
+    return fields
+
+
+def cpu_flags() -> frozenset:
+    """The CPU's feature flags."""
+    return frozenset(_cpuinfo().get("flags", "").split())
 
 
 def cpu_has_fast_bf16() -> bool:
@@ -104,17 +112,8 @@ def describe(precision: str = "auto") -> str:
         details = tf.config.experimental.get_device_details(tf.config.list_physical_devices("GPU")[0])
         where = f"GPU ({details.get('device_name', _visible_gpus()[0])})"
     else:
-        model = _cpu_model() or platform.processor() or "CPU"
+        model = _cpuinfo().get("model name") or platform.processor() or "CPU"
         extras = [f for f in BF16_CPU_FLAGS if f in cpu_flags()]
         where = f"CPU ({model}, {len(os.sched_getaffinity(0))} cores{', ' + ', '.join(extras) if extras else ''})"
     return f"device: {where}; precision: {resolve_precision(precision)}"
 
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return ""

@@ -17,6 +17,9 @@ LBFGS_HISTORY = 10
 SKIP_CONTENT_RATIO = 0.01   # content weight / style weight at or below which evaluations may skip content
 CONTENT_SHARE_LIMIT = 0.01  # ... while the content term stays under this share of the loss
 CONTENT_EVERY = 8           # a full evaluation, measuring the content term, every this many
+ADAM_CONTENT_EVERY = 4      # Adam: the content term's gradient is recomputed every this many steps ...
+ADAM_STALE_SHARE_LIMIT = 0.25  # ... while the content term stays under this share of the loss,
+ADAM_STALE_CONTENT_RATIO = 1.0  # ... for content weights up to this × the style weight
 
 
 class ImageOptimizer:
@@ -33,12 +36,16 @@ class ImageOptimizer:
         self.image = tf.Variable(tf.zeros(self.shape), name="image")
         self.adam = keras.optimizers.Adam(learning_rate=float(lr))
         self.adam.build([self.image])  # slots created eagerly, outside the compiled step
+        self.content_grad = tf.Variable(tf.zeros(self.shape), trainable=False, name="content_grad")
         self._adam_start = [v.numpy() for v in self.adam.variables]  # step 0, lr, zero moments
         # no tensor-dependent Python control flow in the steps: autograph's source conversion is skipped
         self._adam_step = tf.function(self._adam_step_fn, autograph=False)
+        self._adam_refresh_step = tf.function(self._adam_refresh_step_fn, autograph=False)
+        self._adam_stale_step = tf.function(self._adam_stale_step_fn, autograph=False)
         self._value_and_grad = tf.function(self._value_and_grad_fn, autograph=False)
         self._style_value_and_grad = tf.function(self._style_value_and_grad_fn, autograph=False)
         self.last_guard = None  # the last L-BFGS-B run's ContentGuard: which evaluations were full
+        self.last_stale_steps = 0  # the last Adam run's steps that reused the content gradient
 
     def _value_and_grad_fn(self, with_content=True):
         with tf.GradientTape() as tape:
@@ -54,6 +61,27 @@ class ImageOptimizer:
         self.image.assign(tf.clip_by_value(self.image, 0.0, 255.0))
         return terms
 
+    def _adam_refresh_step_fn(self):
+        """A full Adam step that also keeps the weighted content term's gradient for the stale steps."""
+        weight = self.loss.weights["content"]
+        with tf.GradientTape(persistent=True) as tape:
+            terms = self.loss(self.image)
+            rest = terms["total"] - weight * terms["content"]
+            content = weight * terms["content"]
+        content_grad = tape.gradient(content, self.image)
+        grad = tape.gradient(rest, self.image) + content_grad
+        self.content_grad.assign(content_grad)
+        self.adam.apply_gradients([(grad, self.image)])
+        self.image.assign(tf.clip_by_value(self.image, 0.0, 255.0))
+        return terms
+
+    def _adam_stale_step_fn(self):
+        """An Adam step through the style layers only, with the content gradient last computed."""
+        terms, grad = self._value_and_grad_fn(with_content=False)
+        self.adam.apply_gradients([(grad + self.content_grad, self.image)])
+        self.image.assign(tf.clip_by_value(self.image, 0.0, 255.0))
+        return terms
+
     def run(self, init, steps: int, report) -> np.ndarray:
         """Up to `steps` steps from `init` (H×W×3, 0–255); returns the final float32 image."""
         self.image.assign(np.asarray(init, np.float32)[None])
@@ -62,10 +90,37 @@ class ImageOptimizer:
         else:
             for v, start in zip(self.adam.variables, self._adam_start):
                 v.assign(start)
-            for i in range(1, steps + 1):
-                if report(i, _floats(self._adam_step())):
-                    break
+            self._run_adam(steps, report)
         return self.image.numpy()[0]
+
+    def _run_adam(self, steps: int, report) -> None:
+        """Adam steps; while the content term is a small share of the loss, its gradient is recomputed
+        only every ADAM_CONTENT_EVERY steps and reused in between (those steps run the network only as
+        deep as the style layers). Each step moves a pixel by about lr at most, so a gradient a few
+        steps old still points the right way. Where the photo outweighs the painting (presets light,
+        balanced) the content term steers every step and stale gradients overshoot (a 40-step light run
+        ended at twice the loss): those runs, and any run once the share passes the limit, take full
+        steps only."""
+        weights = self.loss.weights
+        weight, content = weights["content"], 0.0
+        stale_ok = (getattr(self.loss, "content_can_be_skipped", False)
+                    and weight <= ADAM_STALE_CONTENT_RATIO * weights["style"])
+        every = ADAM_CONTENT_EVERY if stale_ok else 1
+        self.last_stale_steps = 0
+        for i in range(1, steps + 1):
+            if every == 1:
+                values = _floats(self._adam_step())
+            elif (i - 1) % every == 0:
+                values = _floats(self._adam_refresh_step())
+                content = values["content"]
+                if weight * content > ADAM_STALE_SHARE_LIMIT * abs(values["total"]):
+                    every = 1
+            else:
+                values = _floats(self._adam_stale_step())
+                self.last_stale_steps += 1
+                values = {**values, "content": content, "total": values["total"] + weight * content}
+            if report(i, values):
+                break
 
     def _run_lbfgs(self, steps: int, report) -> None:
         count = 0

@@ -135,7 +135,8 @@ def report(rows, out_dir: Path, command: str) -> str:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--photos", type=int, default=8, help="how many photos (default all 8)")
-    p.add_argument("--paintings", type=int, default=6, help="how many paintings (default all 6)")
+    p.add_argument("--paintings", default="6",
+                   help="how many paintings (default all 6), or comma-separated file names from imgs/")
     p.add_argument("--sizes", default="320,1024", help="working sizes, comma-separated (default 320,1024)")
     p.add_argument("--settings", default=None, help="comma-separated subset of: recipe, defaults, --preset NAME")
     p.add_argument("--out", default=str(ROOT / "outputs" / "quality_panel"), help="where the table and sheets go")
@@ -155,7 +156,9 @@ def main() -> None:
         name, _, changes = variant.partition("=")
         configs[name] = configs.get("defaults", settings()["defaults"]).replace(**json.loads(changes))
     chosen = list(photos().items())[:args.photos]
-    pairs = [(n, img, painting) for n, img in chosen for painting in PAINTINGS[:args.paintings]]
+    paintings = (PAINTINGS[:int(args.paintings)] if args.paintings.isdigit()
+                 else tuple(x.strip() for x in args.paintings.split(",")))
+    pairs = [(n, img, painting) for n, img in chosen for painting in paintings]
     judge, network = Judge(), default_network()
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):

@@ -77,7 +77,7 @@ display(to_pil(result.image))"""),
 Total, style and content losses per step (weighted as they enter the total), on a log scale."""),
     ("code", """from style_transfer.figures.layout import plot_losses
 
-plot_losses(result.history, OUT / "losses.png", config, title="chelsea × GreatWave")
+plot_losses(result.history, OUT / "losses.png", result.config, title="chelsea × GreatWave")
 display(ShowFile(filename=str(OUT / "losses.png")))"""),
     ("md", """## 4. One photo in three styles
 

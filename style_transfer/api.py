@@ -97,7 +97,7 @@ def stylize_images(content, style, config: StyleConfig | None = None, *, size: i
         if loss_plot:
             from style_transfer.figures.layout import plot_losses
 
-            plot_losses(result.history, files[loss_plot], config)
+            plot_losses(result.history, files[loss_plot], result.config)
     return result
 
 

@@ -14,7 +14,7 @@ def test_20_steps_lower_loss_and_keep_range(extractor, content_small, style_smal
     assert r.image.dtype == np.uint8 and r.image.shape == content_small.shape
     assert set(r.history) == {"total", "style", "content", "tv", "temporal"}
     total = np.array(r.history["total"])
-    recombined = np.array(r.history["style"]) + StyleConfig().content_weight * np.array(r.history["content"])
+    recombined = np.array(r.history["style"]) + r.config.content_weight * np.array(r.history["content"])
     np.testing.assert_allclose(total, recombined, rtol=1e-4)
     assert not np.array_equal(r.image, content_small.astype(np.uint8))
 
@@ -32,7 +32,7 @@ def test_callback_reports_every_step_with_losses_and_image(extractor, content_sm
 def test_adam_keeps_the_image_variable_in_the_box(extractor, content_small, style_small):
     """The float image itself (not a rounded copy) stays in [0, 255] after huge Adam steps."""
     h, w = content_small.shape[:2]
-    config = StyleConfig(optimizer="adam", lr=200.0)
+    config = StyleConfig(optimizer="adam", lr=200.0, content_weight=0.6)
     loss, optimizer = compiled(extractor, config, h, w)
     loss.set_style(style_small)
     loss.set_content(content_small)
@@ -73,7 +73,7 @@ def test_compiled_step_is_reused_across_runs(extractor, content_small, style_sma
     first = stylize(content_small, style_small, config, extractor, progress=False)
     again = stylize(content_small, style_small, config, extractor, progress=False)
     np.testing.assert_allclose(first.history["total"], again.history["total"], rtol=1e-4)
-    _, optimizer = compiled(begin(config, extractor), config, *content_small.shape[:2])
+    _, optimizer = compiled(begin(config, extractor), first.config, *content_small.shape[:2])
     # at the defaults Adam alternates a full step (refreshing the content gradient) and reusing steps
     traced = [step.experimental_get_tracing_count()
               for step in (optimizer._adam_step, optimizer._adam_refresh_step, optimizer._adam_stale_step)]

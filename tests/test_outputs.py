@@ -79,7 +79,7 @@ def test_api_writes_every_output_or_none(tmp_path, pics, monkeypatch):
     from style_transfer.api import stylize_images
 
     image = np.full((48, 64, 3), 128, np.float32)
-    fake = SimpleNamespace(image=image, shown_styles=[image], steps=1, history=[], seconds=0.0)
+    fake = SimpleNamespace(image=image, shown_styles=[image], steps=1, history=[], seconds=0.0, config=None)
     monkeypatch.setattr(engine, "stylize", lambda *a, **k: fake)
     out, side = tmp_path / "out.png", tmp_path / "new" / "side.png"
     out.write_bytes(b"previous result")

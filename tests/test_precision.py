@@ -51,8 +51,8 @@ def test_bfloat16_reaches_the_float32_loss(extractor, content_small, style_small
 def _guard_after(extractor, content, style, **values):
     config = make_config(steps=16, precision="float32", **values)
     result = stylize(content, style, config, extractor, progress=False)
-    _, optimizer = compiled(begin(config, extractor), config, *content.shape[:2])
-    return optimizer.last_guard, result, config
+    _, optimizer = compiled(begin(config, extractor), result.config, *content.shape[:2])
+    return optimizer.last_guard, result, result.config
 
 
 def test_style_only_evaluations_at_the_article_weights(extractor, content_small, style_small):
@@ -96,8 +96,8 @@ def test_guard_turns_full_once_the_content_share_grows():
 def _adam_run(extractor, content, style, **values):
     config = make_config(optimizer="adam", steps=16, precision="float32", **values)
     result = stylize(content, style, config, extractor, progress=False)
-    _, adam = compiled(begin(config, extractor), config, *content.shape[:2])
-    return result, adam.last_stale_steps, evaluate(result.image, content, style, config, extractor)
+    _, adam = compiled(begin(config, extractor), result.config, *content.shape[:2])
+    return result, adam.last_stale_steps, evaluate(result.image, content, style, result.config, extractor)
 
 
 def test_adam_reuses_the_content_gradient_where_style_outweighs(extractor, content_small, style_small, monkeypatch):
@@ -114,8 +114,9 @@ def test_adam_reuses_the_content_gradient_where_style_outweighs(extractor, conte
     assert loss["content"] == pytest.approx(exact_loss["content"], rel=0.08)
 
 
-@pytest.mark.parametrize("values", [{"preset": "light"}, {"style_weight": 1.0, "content_weight": 2.0}],
-                         ids=["light", "raised-content-weight"])
+@pytest.mark.parametrize("values", [{"preset": "light"}, {"preset": "balanced"},
+                                    {"style_weight": 1.0, "content_weight": 2.6}],
+                         ids=["light", "balanced", "raised-content-weight"])
 def test_adam_takes_full_steps_where_the_photo_outweighs(extractor, content_small, style_small, values,
                                                         monkeypatch):
     result, stale, _ = _adam_run(extractor, content_small, style_small, **values)

@@ -18,7 +18,7 @@ def _mean_style_loss(extractor, seen):
     from style_transfer.nst.prepare import prepare
 
     h, w = seen[0][0].shape[:2]
-    loss = StyleLoss(extractor, StyleConfig(), h, w)
+    loss = StyleLoss(extractor, StyleConfig(content_weight=0.0), h, w)  # the style term alone is read
     loss.set_style(prepare(seen[0][0], [load_image(STYLE)], StyleConfig()).styles)
     return float(np.mean([loss(tf.constant(s[None], tf.float32))["style"] for _, s in seen]))
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from style_transfer.errors import UserInputError
 from style_transfer.nst.config import (AUTO_SCALES_ABOVE, DEFAULT_SIZE, INIT_KINDS, MAX_STYLE_SCALE, OPTIMIZERS,
-                                       PRECISIONS, PRESERVE_COLOR_MODES, PRESETS, StyleConfig, make_config,
-                                       number, parse_scales)
+                                       DEFAULT_PRESET, PRECISIONS, PRESERVE_COLOR_MODES, PRESETS, StyleConfig,
+                                       make_config, number, parse_scales)
 from style_transfer.nst import device
 from style_transfer.nst.device import DEVICES
 
@@ -72,7 +72,8 @@ def add_weight_options(parser) -> None:
     g.add_argument("--style-weight", type=non_negative_float, default=None,
                    help=f"weight of the style (Gram) loss (default {DEFAULTS.style_weight:g})")
     g.add_argument("--content-weight", type=non_negative_float, default=None,
-                   help=f"weight of the content (conv5_2) loss (default {DEFAULTS.content_weight:g})")
+                   help=f"weight of the content (conv5_2) loss (default: {PRESETS[DEFAULT_PRESET]:g} × the style "
+                        "weight, scaled for each photo and painting; docs/quality.md)")
 
 
 def add_run_options(parser) -> None:
@@ -117,7 +118,8 @@ def add_control_options(parser) -> None:
                    help="content/style balance without tuning weights: light (the photo with the painting's "
                         "texture), balanced, standard (the default), strong (the painting takes over), article (the "
                         "original article's objective); sets the content weight to " +
-                        ", ".join(f"{v:g} ({k})" for k, v in PRESETS.items()) + " × the style weight")
+                        ", ".join(f"{v:g} ({k})" for k, v in PRESETS.items()) + " × the style weight (standard's "
+                        "scaled for each photo and painting)")
 
 
 def add_style_options(parser, steps: int = DEFAULTS.steps) -> None:

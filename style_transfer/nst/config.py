@@ -27,7 +27,8 @@ MAX_STYLE_SCALE = 4.0
 # quality panel, docs/quality.md, chose it: 0.6 dominated the recipe on 19 of 24 pairs, 0.3 on 13);
 # strong lets the painting take over; article is the original article's objective (1e-3), where a
 # converged optimiser erases faces: the article kept its content only because it stopped after 40 small
-# Adam steps.
+# Adam steps. The standard ratio is scaled for each photo–painting pair (nst/balance.py); the other
+# presets are used as they are.
 PRESETS = {"light": 100.0, "balanced": 3.0, "standard": 0.6, "strong": 0.03, "article": 1e-3}
 DEFAULT_PRESET = "standard"
 
@@ -36,6 +37,8 @@ DEFAULT_PRESET = "standard"
 class StyleConfig:
     """Everything that decides a stylised image besides the pictures and the loss network.
 
+    `content_weight` None (the default) is the standard preset's ratio × the style weight, scaled for
+    each photo–painting pair by the engine (nst/balance.py); a number is used as given.
     `scales` is a coarse-to-fine plan of (fraction of the working size, steps or None = `steps`);
     None picks it from the image size (`auto_scales`). Layer tuples of None mean the network's
     defaults (conv1_1 … conv2_2 for style, conv5_2 for content). `init` is recolored (the default: the
@@ -47,7 +50,7 @@ class StyleConfig:
     optimizer: str = "lbfgs"
     lr: float = 10.0
     style_weight: float = 1.0
-    content_weight: float = PRESETS[DEFAULT_PRESET]
+    content_weight: float | None = None  # None: the standard ratio adapted to the pair (nst/balance.py)
     tv_weight: float = 0.0
     temporal_weight: float = 0.0
     scales: tuple | None = None
@@ -206,10 +209,13 @@ def make_config(*, n_styles: int = 1, notes: list | None = None, **values) -> St
     if preset is not None:
         if preset not in PRESETS:
             raise UserInputError(f"--preset: unknown preset '{preset}' (choose from {', '.join(PRESETS)})")
-        content_weight = PRESETS[preset] * v.get("style_weight", StyleConfig.style_weight)
+        if preset == DEFAULT_PRESET:  # adapted to each pair by the engine
+            content_weight, says = None, "adapts the content weight to each pair"
+        else:
+            content_weight = PRESETS[preset] * v.get("style_weight", StyleConfig.style_weight)
+            says = f"sets the content weight to {content_weight:g}"
         if "content_weight" in v and v["content_weight"] != content_weight and notes is not None:
-            notes.append(f"--preset {preset} sets the content weight to {content_weight:g} "
-                         f"(instead of the {v['content_weight']:g} given)")
+            notes.append(f"--preset {preset} {says} (instead of the {v['content_weight']:g} given)")
         v["content_weight"] = content_weight
     if n_styles < 1:
         raise UserInputError("at least one style image is needed")

@@ -18,7 +18,7 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 
 from style_transfer.errors import NonFiniteLossError
-from style_transfer.nst import device
+from style_transfer.nst import balance, device
 from style_transfer.nst.config import StyleConfig
 from style_transfer.nst.losses import TERMS, StyleLoss
 from style_transfer.nst.network import FeatureExtractor
@@ -31,12 +31,14 @@ COMPILED_PER_NETWORK = 8  # compiled (loss, optimiser) pairs kept per loss netwo
 
 @dataclass
 class StyleResult:
-    """Final image (uint8 H×W×3), per-step loss history by term, the scaled styles as shown, wall time."""
+    """Final image (uint8 H×W×3), per-step loss history by term, the scaled styles as shown, wall time,
+    and the config as it ran (the content weight concrete: adapted to the pair when it was the default)."""
 
     image: np.ndarray | None = None
     history: dict = field(default_factory=lambda: {k: [] for k in LOSS_NAMES})
     shown_styles: list = field(default_factory=list)
     seconds: float = 0.0
+    config: StyleConfig | None = None
 
     @property
     def steps(self) -> int:
@@ -87,7 +89,8 @@ def begin(config: StyleConfig, network: FeatureExtractor | None = None) -> Featu
 
 
 def compiled(network: FeatureExtractor, config: StyleConfig, height: int, width: int):
-    """The (StyleLoss, ImageOptimizer) pair for these loss settings and image shape, built once."""
+    """The (StyleLoss, ImageOptimizer) pair for these loss settings and image shape, built once.
+    The content weight must be concrete: a default (None) is resolved for its pair first (`balance.resolve`)."""
     key = (config.optimizer, config.lr, config.style_weight, config.content_weight, config.tv_weight,
            config.temporal_weight, config.style_layer_weights, height, width)
     cache = network.__dict__.setdefault("_compiled", OrderedDict())
@@ -111,6 +114,7 @@ def evaluate(image, content, styles, config: StyleConfig | None = None, network:
     content = np.asarray(content, np.float32)
     styles = list(styles) if isinstance(styles, (list, tuple)) else [styles]
     prep = prepare(content, styles, config)
+    config = balance.resolve(config, network, prep.content, prep.styles)
     loss = StyleLoss(network, config, *content.shape[:2])
     loss.set_style(prep.styles, config.style_blend)
     loss.set_content(prep.content)
@@ -134,9 +138,10 @@ def stylize(content, styles, config: StyleConfig | None = None, network: Feature
     content = np.asarray(content, np.float32)
     styles = list(styles) if isinstance(styles, (list, tuple)) else [styles]
     prep = prepare(content, styles, config)
+    config = balance.resolve(config, network, prep.content, prep.styles)
     height, width = content.shape[:2]
     plan = config.scale_plan(height, width)
-    result = StyleResult(shown_styles=prep.shown_styles)
+    result = StyleResult(shown_styles=prep.shown_styles, config=config)
     image = prep.init
     t0 = time.perf_counter()
     for k, (h, w, steps) in enumerate(plan):

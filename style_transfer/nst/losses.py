@@ -84,6 +84,8 @@ class StyleLoss:
     """
 
     def __init__(self, network, config, height: int, width: int):
+        if config.content_weight is None:
+            raise ValueError("the default content weight depends on the pair: resolve it with nst.balance.resolve")
         self.network, self.shape = network, (1, height, width, 3)
         self.weights = {"style": config.style_weight, "content": config.content_weight,
                         "tv": config.tv_weight, "temporal": config.temporal_weight}

@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 
 from style_transfer.errors import UserInputError
 from style_transfer.media.video import VideoReader, VideoWriter
-from style_transfer.nst import color
+from style_transfer.nst import balance, color
 from style_transfer.nst.config import StyleConfig
 from style_transfer.nst.config import DEFAULT_SIZE
 from style_transfer.nst.engine import begin, compiled
@@ -86,13 +86,9 @@ class FrameStylizer:
         self.steps_per_frame, self.first_frame_steps = steps_per_frame, first_frame_steps
         self.independent, self.flow_method = independent, flow_method
         self.network = begin(config, network)
-        base = config.replace(optimizer="adam", scales=((1.0, None),), temporal_weight=0.0)
-        self.first = compiled(self.network, base, height, width)
-        self.later = self.first
-        if not independent:
-            lr = float(later_lr) if later_lr else LATER_LR_FACTOR * config.lr
-            self.later = compiled(self.network, base.replace(lr=lr, temporal_weight=temporal_weight),
-                                  height, width)
+        self.shape, self.temporal_weight = (height, width), temporal_weight
+        self.later_lr = float(later_lr) if later_lr else LATER_LR_FACTOR * config.lr
+        self.first = self.later = None  # compiled on the first frame, once the balance of the pair is known
         self.prep = None
         self.reference = reference_frame
         self.prev_frame = self.prev_working = None
@@ -105,6 +101,7 @@ class FrameStylizer:
         mode = self.config.preserve_color
         if self.prep is None:
             self.prep = prepare(frame if self.reference is None else self.reference, self.styles, self.config)
+            self._compile(balance.resolve(self.config, self.network, self.prep.content, self.prep.styles))
             for loss, _ in {id(r): r for r in (self.first, self.later)}.values():
                 loss.set_style(self.prep.styles, self.config.style_blend)
         content = color.working_content(frame, mode)
@@ -124,6 +121,15 @@ class FrameStylizer:
         working = to_uint8(optimizer.run(init, steps, lambda i, values: False))
         self.prev_frame, self.prev_working = frame, working.astype(np.float32)
         return finish(working, frame, self.config), steps
+
+    def _compile(self, config: StyleConfig) -> None:
+        """The first frame's and the later frames' (loss, optimiser) pairs; the later ones add the
+        temporal term and take smaller steps."""
+        base = config.replace(optimizer="adam", scales=((1.0, None),), temporal_weight=0.0)
+        self.first = self.later = compiled(self.network, base, *self.shape)
+        if not self.independent:
+            self.later = compiled(self.network, base.replace(lr=self.later_lr, temporal_weight=self.temporal_weight),
+                                  *self.shape)
 
     @property
     def shown_style(self) -> np.ndarray:

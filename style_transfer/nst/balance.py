@@ -10,8 +10,8 @@ content weight therefore scales the standard ratio with the pair:
 
 REFERENCE, the exponent and the limits were chosen on the panel (the limits keep the default between
 the `strong` and `balanced` presets). r is measured on the loss network's default layers with both
-pictures brought to a 320 px working size, whatever the run's size and layers, so a pair gets one
-balance at every size. Explicit weights and the other presets are used as given.
+pictures brought to a 320 px working size, whatever the run's size and layers, so a pair gets about the
+same balance at every size. Explicit weights and the other presets are used as given.
 """
 from __future__ import annotations
 

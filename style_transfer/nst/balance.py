@@ -36,18 +36,13 @@ def _at_balance_size(image, longest: int) -> tf.Tensor:
 
 def pair_ratio(network, content, styles, blend=None) -> float:
     """r = d0 / c0 for a content (H×W×3, 0–255) and its style images as the optimiser sees them."""
-    from style_transfer.nst.losses import gram_matrix
+    from style_transfer.nst.losses import blended_grams, gram_matrix
     from style_transfer.nst.network import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS
 
     net = network.with_layers(DEFAULT_STYLE_LAYERS, DEFAULT_CONTENT_LAYERS)
     longest = max(np.asarray(content).shape[:2])  # styles keep their scale relative to the content
     feats = net.features(_at_balance_size(content, longest))
-    weights = list(blend) if blend is not None else [1.0] * len(styles)
-    targets = {n: 0.0 for n in net.style_layers}
-    for style, w in zip(styles, weights):
-        style_feats = net.style_features(_at_balance_size(style, longest))
-        for n in net.style_layers:
-            targets[n] += gram_matrix(style_feats[n]) * (w / sum(weights))
+    targets = blended_grams(net, [_at_balance_size(style, longest) for style in styles], blend)
     d0 = sum(float(tf.reduce_mean(tf.square(gram_matrix(feats[n]) - targets[n]))) for n in net.style_layers)
     c0 = sum(float(tf.reduce_mean(tf.square(feats[n]))) for n in net.content_layers)
     return d0 / max(c0, 1e-12)

@@ -71,6 +71,20 @@ def temporal_loss(image: tf.Tensor, target: tf.Tensor, mask: tf.Tensor) -> tf.Te
     return tf.reduce_sum(mask * tf.square(image - target)) / tf.cast(tf.size(image), image.dtype)
 
 
+def blended_grams(network, images, blend=None) -> dict:
+    """{style layer: Gram matrix} of style images ((1, H, W, 3) tensors, 0–255) blended by `blend`
+    (equal by default)."""
+    blend = list(blend) if blend is not None else [1.0] * len(images)
+    total = float(sum(blend))
+    grams = {}
+    for img, w in zip(images, blend):
+        feats = network.style_features(img)
+        for n in network.style_layers:
+            g = gram_matrix(feats[n]) * (w / total)
+            grams[n] = g if n not in grams else grams[n] + g
+    return grams
+
+
 TERMS = ("style", "content", "tv", "temporal")
 
 
@@ -103,14 +117,8 @@ class StyleLoss:
     def set_style(self, styles, blend=None) -> None:
         """Style target: the Gram matrices of one style image (H×W×3, 0–255), or a weighted blend of several."""
         styles = list(styles) if isinstance(styles, (list, tuple)) else [styles]
-        blend = list(blend) if blend is not None else [1.0] * len(styles)
-        total = float(sum(blend))
-        grams = {}
-        for img, w in zip(styles, blend):
-            feats = self.network.style_features(tf.convert_to_tensor(np.asarray(img, np.float32)[None]))
-            for n in self.network.style_layers:
-                g = gram_matrix(feats[n]) * (w / total)
-                grams[n] = g if n not in grams else grams[n] + g
+        grams = blended_grams(self.network, [tf.convert_to_tensor(np.asarray(img, np.float32)[None])
+                                             for img in styles], blend)
         for n, var in self.target_grams.items():
             var.assign(grams[n])
 

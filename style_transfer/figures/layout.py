@@ -276,7 +276,7 @@ def plot_losses(history: dict, path, settings=None, title: str | None = None) ->
         w = weights[key]
         if values.size == 0 or not np.any(values > 0) or (w is not None and w == 0):
             continue
-        label = names[key] if w is None else f"{names[key]} × {w:g}"
+        label = names[key] if w is None else f"{names[key]} × {w:.3g}"  # an adapted weight has many digits
         values = values * (w if w is not None else 1.0)
         values[values <= 0] = np.nan  # e.g. the content loss at step 1, starting from the content
         ax.plot(steps, values, color=colours[key], linewidth=1.4, label=label)

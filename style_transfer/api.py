@@ -58,7 +58,9 @@ def stylize_images(content, style, config: StyleConfig | None = None, *, size: i
     # every output is one transaction: folders and temp files made now (an unwritable output
     # fails before the optimisation), all renamed into place at the end, none on failure
     with atomic_outputs([output, side_by_side_path, progress_gif, progress_mp4, loss_plot, sidecar]) as files:
-        writers = [ProgressWriter(files[p], size=(width, height)) for p in (progress_gif, progress_mp4) if p]
+        # the writers fill this transaction's temp files: its rollback removes them however a run ends
+        writers = [ProgressWriter(files[p], size=(width, height), atomic=False)
+                   for p in (progress_gif, progress_mp4) if p]
         last_written = 0
         network = network or default_network(ssd_weights)
         record = _record(config, network, (width, height), argv)

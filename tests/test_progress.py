@@ -60,3 +60,25 @@ def test_progress_animations_under_coarse_to_fine(extractor, content_small, styl
     h, w = content_small.shape[:2]
     assert read_video(gif, even=False).shape == (4, h, w, 3)
     assert read_video(mp4, even=False).shape == (4, h + h % 2, w + w % 2, 3)  # H.264: odd sides padded
+
+
+def test_interrupt_as_the_progress_writer_opens_leaves_nothing(extractor, content_small, style_small, tmp_path,
+                                                                monkeypatch):
+    """Ctrl-C or SIGTERM landing just as the first frame's writer opens (its file made, not yet held by
+    the caller) still leaves no file behind: the run's own transaction owns every temp file."""
+    import pytest
+
+    from style_transfer.media.video import VideoWriter
+
+    enter, opened = VideoWriter.__enter__, []
+
+    def enter_then_interrupt(self):
+        enter(self)
+        opened.append(self)  # alive to the end, as at a process exit: no finaliser tidies up for it
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(VideoWriter, "__enter__", enter_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        stylize_images(content_small, style_small, StyleConfig(steps=3), network=extractor, progress=False,
+                       output=tmp_path / "o.png", progress_gif=tmp_path / "p.gif")
+    assert opened and list(tmp_path.iterdir()) == []

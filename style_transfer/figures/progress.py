@@ -23,11 +23,13 @@ class ProgressWriter:
     labelled and written. With `label` each frame carries its step number in the top-left
     corner. Nothing is held in memory: each frame goes straight to a temp file that
     `close` renames onto `path` (MP4 frames with an odd side get one repeated edge row or
-    column, as H.264 needs even sides). `abort` drops the temp file instead.
+    column, as H.264 needs even sides). `abort` drops the temp file instead. With `atomic=False`
+    frames go straight to `path`, a temp file of the caller's own transaction.
     """
 
-    def __init__(self, path, size: tuple[int, int], fps: float = 10.0, label: bool = True):
+    def __init__(self, path, size: tuple[int, int], fps: float = 10.0, label: bool = True, atomic: bool = True):
         self.path, self.size, self.fps, self.label = Path(path), (int(size[0]), int(size[1])), fps, label
+        self.atomic = atomic
         self._writer: VideoWriter | None = None
 
     def add(self, frame, step: int | None = None) -> None:
@@ -37,7 +39,9 @@ class ProgressWriter:
         if self.label and step is not None:
             pic = draw_step_label(pic, step)
         if self._writer is None:
-            self._writer = VideoWriter(self.path, self.fps, self.size, pad_odd=True).__enter__()
+            # held before it is entered, so an interruption inside __enter__ still reaches abort()
+            self._writer = VideoWriter(self.path, self.fps, self.size, pad_odd=True, atomic=self.atomic)
+            self._writer.__enter__()
         self._writer.write(np.asarray(pic))
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ on success.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 from pathlib import Path
 
@@ -298,13 +299,15 @@ class VideoWriter:
     """Context manager writing frames one at a time to a .gif or .mp4, atomically.
 
     Frames go to a temp file beside `path`, renamed onto `path` only if the block
-    ends without an exception and at least one frame was written. `size` is the (W, H)
+    ends without an exception and at least one frame was written; with `atomic=False`
+    they go straight to `path`, a temp file the caller's own transaction already owns
+    (one temp file fewer for an interruption to strand). `size` is the (W, H)
     of the frames written. H.264 needs even sides: an odd MP4 size is refused, or with
     `pad_odd` every frame gets one more row/column repeating its edge.
     """
 
-    def __init__(self, path, fps: float, size: tuple[int, int], pad_odd: bool = False):
-        self.path, self.fps, self.size = Path(path), float(fps), tuple(size)
+    def __init__(self, path, fps: float, size: tuple[int, int], pad_odd: bool = False, atomic: bool = True):
+        self.path, self.fps, self.size, self.atomic = Path(path), float(fps), tuple(size), atomic
         kind = VIDEO_OUTPUT_EXTENSIONS.get(self.path.suffix.lower())
         if kind is None:
             raise UserInputError(f"unsupported video output extension '{self.path.suffix}' (use .gif or .mp4)")
@@ -324,7 +327,7 @@ class VideoWriter:
         self.__exit__(type(err), err, None)
 
     def __enter__(self) -> "VideoWriter":
-        self._atomic = atomic_output(self.path)
+        self._atomic = atomic_output(self.path) if self.atomic else contextlib.nullcontext(self.path)
         tmp = self._atomic.__enter__()
         try:
             stream_size = (self.size[0] + self.pad[0], self.size[1] + self.pad[1])

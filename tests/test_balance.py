@@ -70,3 +70,31 @@ def test_video_frames_use_the_weight_of_the_first_frame(extractor):
     assert stylizer.first[0].weights["content"] == pytest.approx(expected)
     assert stylizer.later[0].weights["content"] == pytest.approx(expected)
     assert stylizer.later[0].weights["temporal"] > 0
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_a_new_pair_reuses_the_compiled_steps_with_its_own_weight(extractor, optimizer):
+    """Two pairs of one shape with different default weights share one compiled (loss, optimiser): the
+    second pair neither retraces nor runs with the first pair's weight."""
+    from style_transfer.nst.engine import begin, compiled
+
+    config = StyleConfig(steps=4, optimizer=optimizer)
+    style = _picture("gogh_auvert.png", 128)
+    chelsea = _picture("chelsea.jpg", 96)
+    astronaut = np.asarray(Image.open(IMGS / "astronaut.jpg").convert("RGB").resize(chelsea.shape[1::-1]), np.float32)
+    net = begin(config, extractor)
+    first = stylize(chelsea, style, config, extractor, progress=False)
+    first_steps = compiled(net, first.config, *chelsea.shape[:2])
+    second = stylize(astronaut, style, config, extractor, progress=False)
+    assert first.config.content_weight != pytest.approx(second.config.content_weight, rel=0.05)
+    loss, opt = compiled(net, second.config, *chelsea.shape[:2])
+    assert (loss, opt) == first_steps
+    steps = (opt._value_and_grad, opt._style_value_and_grad) if optimizer == "lbfgs" else \
+        (opt._adam_step, opt._adam_refresh_step, opt._adam_stale_step)
+    assert max(step.experimental_get_tracing_count() for step in steps) == 1
+    assert loss.weights["content"] == second.config.content_weight
+    # the same run with the weight given explicitly, on steps compiled afresh for it
+    fresh = type(net)(net.vgg, net.preprocessing, net.style_layers, net.content_layers, net.description, net.precision)
+    explicit = stylize(astronaut, style, config.replace(content_weight=second.config.content_weight), fresh,
+                       progress=False)
+    np.testing.assert_allclose(second.history["total"], explicit.history["total"], rtol=1e-5)

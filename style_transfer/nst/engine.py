@@ -2,8 +2,8 @@
 
 Seeding happens here, once per call. Coarse to fine is a loop over the same optimiser: each scale
 starts from the previous result upsampled, with the style images scaled alike. Compiled steps are
-cached per (loss network, loss settings, image shape), so grid cells, video frames and repeated calls
-of one shape reuse them without retracing. Progress goes to a callback; files are the caller's job.
+cached per (loss network, loss settings but the pair's content weight, image shape), so grid cells,
+video frames and repeated calls of one shape reuse them without retracing. Progress goes to a callback; files are the caller's job.
 """
 from __future__ import annotations
 
@@ -91,11 +91,13 @@ def begin(config: StyleConfig, network: FeatureExtractor | None = None) -> Featu
 def compiled(network: FeatureExtractor, config: StyleConfig, height: int, width: int):
     """The (StyleLoss, ImageOptimizer) pair for these loss settings and image shape, built once.
     The content weight must be concrete: a default (None) is resolved for its pair first (`balance.resolve`)."""
-    key = (config.optimizer, config.lr, config.style_weight, config.content_weight, config.tv_weight,
+    # the content weight is not part of the key: each pair has its own, and the loss holds it in a variable
+    key = (config.optimizer, config.lr, config.style_weight, config.tv_weight,
            config.temporal_weight, config.style_layer_weights, height, width)
     cache = network.__dict__.setdefault("_compiled", OrderedDict())
     if key in cache:
         cache.move_to_end(key)
+        cache[key][0].set_content_weight(config.content_weight)
         return cache[key]
     loss = StyleLoss(network, config, height, width)
     cache[key] = (loss, ImageOptimizer(loss, loss.shape, config.optimizer, config.lr))

@@ -92,8 +92,8 @@ class StyleLoss:
     """The weighted objective for one image shape; it owns its targets.
 
     Targets live in variables (Gram matrices per style layer, features per content layer, the
-    temporal target and mask), so a compiled step serves every image of this shape: setting new
-    targets does not retrace. Calling it returns the named terms and the weighted total; terms whose
+    temporal target and mask), and so does the content weight, so a compiled step serves every image
+    and pair of this shape: setting new targets or a new content weight does not retrace. Calling it returns the named terms and the weighted total; terms whose
     weight is 0 are not computed.
     """
 
@@ -103,6 +103,9 @@ class StyleLoss:
         self.network, self.shape = network, (1, height, width, 3)
         self.weights = {"style": config.style_weight, "content": config.content_weight,
                         "tv": config.tv_weight, "temporal": config.temporal_weight}
+        # the content weight differs from pair to pair (nst/balance.py): a variable, so a new pair
+        # reuses the compiled steps instead of tracing them again
+        self.content_weight = tf.Variable(float(config.content_weight), trainable=False, name="content_weight")
         layer_weights = config.style_layer_weights
         if layer_weights is not None and len(layer_weights) != len(network.style_layers):
             raise ValueError("style_layer_weights needs one weight per style layer")
@@ -113,6 +116,11 @@ class StyleLoss:
         self.target_content = {n: tf.Variable(tf.zeros(shapes[n]), trainable=False) for n in network.content_layers}
         self.temporal_target = tf.Variable(tf.zeros(self.shape), trainable=False)
         self.temporal_mask = tf.Variable(tf.zeros(self.shape[:3] + (1,)), trainable=False)
+
+    def set_content_weight(self, weight: float) -> None:
+        """The content term's weight from now on (compiled steps read it as a variable)."""
+        self.weights["content"] = float(weight)
+        self.content_weight.assign(float(weight))
 
     def set_style(self, styles, blend=None) -> None:
         """Style target: the Gram matrices of one style image (H×W×3, 0–255), or a weighted blend of several."""
@@ -156,5 +164,5 @@ class StyleLoss:
         # summed left to right in TERMS order, as the single expression it replaces
         total = self.weights["style"] * terms["style"]
         for k in TERMS[1:]:
-            total = total + self.weights[k] * terms[k]
+            total = total + (self.content_weight if k == "content" else self.weights[k]) * terms[k]
         return {"total": total, **terms}

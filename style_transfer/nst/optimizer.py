@@ -64,7 +64,7 @@ class ImageOptimizer:
 
     def _adam_refresh_step_fn(self):
         """A full Adam step that also keeps the weighted content term's gradient for the stale steps."""
-        weight = self.loss.weights["content"]
+        weight = self.loss.content_weight
         with tf.GradientTape(persistent=True) as tape:
             terms = self.loss(self.image)
             rest = terms["total"] - weight * terms["content"]

@@ -10,6 +10,7 @@ dominate the recipe: at least its style gain and at most 0.75× its content dist
 
     python benchmarks/quality_panel.py                         # 8 photos × 6 paintings at 320 and 1024 px
     python benchmarks/quality_panel.py --photos 4 --paintings 3 --sizes 320 --out outputs/panel
+    python benchmarks/quality_panel.py --pairs coffee:HokusaiBridge.png --sizes 1024 --settings recipe,defaults
 """
 from __future__ import annotations
 
@@ -137,6 +138,9 @@ def main() -> None:
     p.add_argument("--photos", type=int, default=8, help="how many photos (default all 8)")
     p.add_argument("--paintings", default="6",
                    help="how many paintings (default all 6), or comma-separated file names from imgs/")
+    p.add_argument("--pairs", default=None, metavar="PHOTO:PAINTING,...",
+                   help="only these pairs, e.g. astronaut:GreatWave.png,coffee:HokusaiBridge.png "
+                        "(instead of --photos × --paintings)")
     p.add_argument("--sizes", default="320,1024", help="working sizes, comma-separated (default 320,1024)")
     p.add_argument("--settings", default=None, help="comma-separated subset of: recipe, defaults, --preset NAME")
     p.add_argument("--out", default=str(ROOT / "outputs" / "quality_panel"), help="where the table and sheets go")
@@ -159,6 +163,13 @@ def main() -> None:
     paintings = (PAINTINGS[:int(args.paintings)] if args.paintings.isdigit()
                  else tuple(x.strip() for x in args.paintings.split(",")))
     pairs = [(n, img, painting) for n, img in chosen for painting in paintings]
+    if args.pairs:
+        every = photos()
+        wanted = [item.strip().partition(":") for item in args.pairs.split(",")]
+        unknown = sorted({name for name, _, _ in wanted if name not in every})
+        if unknown:
+            p.error(f"--pairs: unknown photo {', '.join(unknown)} (choose from {', '.join(every)})")
+        pairs = [(name, every[name], painting) for name, _, painting in wanted]
     judge, network = Judge(), default_network()
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):

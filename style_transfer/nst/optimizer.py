@@ -56,10 +56,14 @@ class ImageOptimizer:
     def _style_value_and_grad_fn(self):
         return self._value_and_grad_fn(with_content=False)
 
-    def _adam_step_fn(self):
-        terms, grad = self._value_and_grad_fn()
+    def _adam_apply(self, grad) -> None:
+        """One Adam update of the image, then back into the [0, 255] box."""
         self.adam.apply_gradients([(grad, self.image)])
         self.image.assign(tf.clip_by_value(self.image, 0.0, 255.0))
+
+    def _adam_step_fn(self):
+        terms, grad = self._value_and_grad_fn()
+        self._adam_apply(grad)
         return terms
 
     def _adam_refresh_step_fn(self):
@@ -72,15 +76,13 @@ class ImageOptimizer:
         content_grad = tape.gradient(content, self.image)
         grad = tape.gradient(rest, self.image) + content_grad
         self.content_grad.assign(content_grad)
-        self.adam.apply_gradients([(grad, self.image)])
-        self.image.assign(tf.clip_by_value(self.image, 0.0, 255.0))
+        self._adam_apply(grad)
         return terms
 
     def _adam_stale_step_fn(self):
         """An Adam step through the style layers only, with the content gradient last computed."""
         terms, grad = self._value_and_grad_fn(with_content=False)
-        self.adam.apply_gradients([(grad + self.content_grad, self.image)])
-        self.image.assign(tf.clip_by_value(self.image, 0.0, 255.0))
+        self._adam_apply(grad + self.content_grad)
         return terms
 
     def run(self, init, steps: int, report) -> np.ndarray:

@@ -159,12 +159,12 @@ def main() -> None:
     for variant in args.variant:
         name, _, changes = variant.partition("=")
         configs[name] = configs.get("defaults", settings()["defaults"]).replace(**json.loads(changes))
-    chosen = list(photos().items())[:args.photos]
+    every = photos()
+    chosen = list(every.items())[:args.photos]
     paintings = (PAINTINGS[:int(args.paintings)] if args.paintings.isdigit()
                  else tuple(x.strip() for x in args.paintings.split(",")))
     pairs = [(n, img, painting) for n, img in chosen for painting in paintings]
     if args.pairs:
-        every = photos()
         wanted = [item.strip().partition(":") for item in args.pairs.split(",")]
         unknown = sorted({name for name, _, _ in wanted if name not in every})
         if unknown:

@@ -3,7 +3,8 @@
 Seeding happens here, once per call. Coarse to fine is a loop over the same optimiser: each scale
 starts from the previous result upsampled, with the style images scaled alike. Compiled steps are
 cached per (loss network, loss settings but the pair's content weight, image shape), so grid cells,
-video frames and repeated calls of one shape reuse them without retracing. Progress goes to a callback; files are the caller's job.
+video frames and repeated calls of one shape reuse them without retracing. Progress goes to a
+callback; files are the caller's job.
 """
 from __future__ import annotations
 

@@ -93,8 +93,8 @@ class StyleLoss:
 
     Targets live in variables (Gram matrices per style layer, features per content layer, the
     temporal target and mask), and so does the content weight, so a compiled step serves every image
-    and pair of this shape: setting new targets or a new content weight does not retrace. Calling it returns the named terms and the weighted total; terms whose
-    weight is 0 are not computed.
+    and pair of this shape: setting new targets or a new content weight does not retrace. Calling it
+    returns the named terms and the weighted total; terms whose weight is 0 are not computed.
     """
 
     def __init__(self, network, config, height: int, width: int):

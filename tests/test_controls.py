@@ -14,7 +14,7 @@ from style_transfer.api import stylize_images
 from style_transfer.errors import UserInputError
 from style_transfer.nst.config import StyleConfig, make_config, parse_blend, parse_layer_spec
 from style_transfer.nst.engine import compiled
-from style_transfer.nst.losses import total_variation
+from style_transfer.nst.losses import StyleLoss, total_variation
 from style_transfer.nst.prepare import initial_image, scale_style
 
 CONTENT, STYLE, STYLE2 = IMGS / "chelsea.jpg", IMGS / "GreatWave.png", IMGS / "kandinky.png"
@@ -183,6 +183,28 @@ def test_style_scale_changes_style_gram_targets(extractor, content_small):
     for a, b in zip(g_full, g_half):
         assert a.shape == b.shape
         assert float(tf.reduce_mean(tf.abs(a - b))) > 0.05 * float(tf.reduce_mean(tf.abs(a)))
+
+
+def test_the_same_painting_set_again_keeps_its_grams(extractor, content_small, style_small, monkeypatch):
+    """A batch or the web app sets one painting for photo after photo: its Grams are computed once,
+    and any other painting, scale or blend computes them anew."""
+    loss = StyleLoss(extractor, StyleConfig(content_weight=0.6), *content_small.shape[:2])
+    calls = []
+    style_features = extractor.style_features
+    monkeypatch.setattr(extractor, "style_features", lambda img: calls.append(1) or style_features(img))
+    grams = lambda: [g.numpy() for g in loss.target_grams.values()]  # noqa: E731
+    other = style_small[::-1].copy()
+    loss.set_style(style_small)
+    first = grams()
+    loss.set_style(style_small.copy())
+    assert len(calls) == 1
+    loss.set_style(other)
+    assert len(calls) == 2 and not np.array_equal(grams()[0], first[0])
+    loss.set_style(style_small)
+    assert len(calls) == 3 and all(np.array_equal(a, b) for a, b in zip(grams(), first))
+    loss.set_style([style_small, other], (0.5, 0.5))
+    loss.set_style([style_small, other], (0.3, 0.7))
+    assert len(calls) == 7
 
 
 def test_same_seed_identical_arrays(extractor, content_small, style_small):

@@ -56,14 +56,21 @@ def _guard_after(extractor, content, style, **values):
 
 
 def test_style_only_evaluations_at_the_article_weights(extractor, content_small, style_small):
+    """From the recoloured photo (the default start) the content term is first measured at the
+    CONTENT_EVERY-th evaluation, not at the start where it is smallest."""
     guard, result, config = _guard_after(extractor, content_small, style_small, **ARTICLE)
-    assert guard.count == 16 and guard.full == 16 // CONTENT_EVERY
-    # a skipped evaluation reports the content term last measured (the start's is 0: the content itself)
+    assert guard.count == 16 and guard.full_at == [CONTENT_EVERY]
+    # a skipped evaluation reports the content term last measured, 0 before the first measurement
     content = result.history["content"]
-    assert all(content[k] == content[k - k % CONTENT_EVERY] for k in range(16))
-    assert all(v > 0 for v in content[CONTENT_EVERY:])
+    assert content[:CONTENT_EVERY] == [0.0] * CONTENT_EVERY
+    assert content[CONTENT_EVERY:] == [content[CONTENT_EVERY]] * (16 - CONTENT_EVERY) and content[CONTENT_EVERY] > 0
     true = evaluate(result.image, content_small, style_small, config, extractor)
     assert true["content"] * config.content_weight < CONTENT_SHARE_LIMIT * true["total"]
+
+
+def test_a_start_away_from_the_photo_measures_the_content_first(extractor, content_small, style_small):
+    guard, result, _ = _guard_after(extractor, content_small, style_small, init="noise", **ARTICLE)
+    assert guard.full_at[0] == 0 and result.history["content"][0] > 0
 
 
 @pytest.mark.parametrize("values", [{"preset": "light"}, {}, {"style_weight": 1.0, "content_weight": 0.05}],

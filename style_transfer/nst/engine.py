@@ -27,6 +27,7 @@ from style_transfer.nst.optimizer import ImageOptimizer, to_uint8
 from style_transfer.nst.prepare import finish, prepare
 
 LOSS_NAMES = ("total", *TERMS)
+STARTS_FROM_CONTENT = ("content", "recolored")  # inits that are the photo itself, its colours aside
 COMPILED_PER_NETWORK = 8  # compiled (loss, optimiser) pairs kept per loss network, least recently used out
 
 
@@ -173,7 +174,9 @@ def stylize(content, styles, config: StyleConfig | None = None, network: Feature
                                                      if not last else content, config)))
                 return last and config.until_loss is not None and values["total"] <= config.until_loss
 
-            image = optimizer.run(start, steps, report)
+            image = optimizer.run(start, steps, report,
+                                  start_is_content=k == 0 and isinstance(config.init, str)
+                                  and config.init in STARTS_FROM_CONTENT)
     result.seconds = time.perf_counter() - t0
     result.image = finish(to_uint8(image), content, config)
     return result

@@ -28,7 +28,8 @@ class ImageOptimizer:
 
     `run(init, steps, report)` starts from `init` with fresh optimiser state and calls
     `report(step, {name: float})` after every step (L-BFGS-B: every loss evaluation); a True
-    return ends the run. The image stays in [0, 255]: as L-BFGS-B's bounds, or clipped after
+    return ends the run. `start_is_content` says `init` is the photo itself (as it is or recoloured),
+    where the content term is at its smallest (ContentGuard). The image stays in [0, 255]: as L-BFGS-B's bounds, or clipped after
     every Adam update.
     """
 
@@ -85,11 +86,11 @@ class ImageOptimizer:
         self._adam_apply(grad + self.content_grad)
         return terms
 
-    def run(self, init, steps: int, report) -> np.ndarray:
+    def run(self, init, steps: int, report, start_is_content: bool = False) -> np.ndarray:
         """Up to `steps` steps from `init` (H×W×3, 0–255); returns the final float32 image."""
         self.image.assign(np.asarray(init, np.float32)[None])
         if self.method == "lbfgs":
-            self._run_lbfgs(steps, report)
+            self._run_lbfgs(steps, report, start_is_content)
         else:
             for v, start in zip(self.adam.variables, self._adam_start):
                 v.assign(start)
@@ -125,9 +126,9 @@ class ImageOptimizer:
             if report(i, values):
                 break
 
-    def _run_lbfgs(self, steps: int, report) -> None:
+    def _run_lbfgs(self, steps: int, report, start_is_content: bool) -> None:
         count = 0
-        guard = self.last_guard = ContentGuard(self.loss)
+        guard = self.last_guard = ContentGuard(self.loss, start_is_content)
 
         def fun(x):
             nonlocal count
@@ -154,24 +155,30 @@ class ContentGuard:
     article's 1e-3, not the presets that keep the photo), and only while the content term, measured by
     a full evaluation every CONTENT_EVERY evaluations, stays under CONTENT_SHARE_LIMIT of the loss;
     once above, every later evaluation is full. In between, the last measured content value stands
-    in for the term (its gradient is left out), so the reported total stays comparable.
+    in for the term (its gradient is left out), so the reported total stays comparable. A run that
+    starts from the photo (as it is or recoloured) starts where the content term is smallest (0 for
+    the photo itself): its first measurement there would say nothing about later ones, so the first
+    full evaluation is the CONTENT_EVERY-th and until then the term counts as 0.
     """
 
-    def __init__(self, loss):
+    def __init__(self, loss, start_is_content: bool = False):
         weights = loss.weights
         self.weight = weights["content"]
         self.skipping = (getattr(loss, "content_can_be_skipped", False)
                          and self.weight <= SKIP_CONTENT_RATIO * weights["style"])
         self.count, self.content, self.full = 0, 0.0, 0
+        self.first = CONTENT_EVERY if start_is_content else 0  # the first full evaluation while skipping
+        self.full_at = []  # which evaluations were full (0-based)
 
     def full_next(self) -> bool:
-        return not self.skipping or self.count % CONTENT_EVERY == 0
+        return not self.skipping or (self.count >= self.first and (self.count - self.first) % CONTENT_EVERY == 0)
 
     def record(self, values: dict, full: bool) -> dict:
         """The evaluation's terms as reported (content filled in when it was left out)."""
         self.count += 1
         if full:
             self.full += 1
+            self.full_at.append(self.count - 1)
             self.content = values["content"]
             total = abs(values["total"])
             if self.skipping and total > 0 and self.weight * self.content > CONTENT_SHARE_LIMIT * total:

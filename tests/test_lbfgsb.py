@@ -1,7 +1,9 @@
 """The L-BFGS-B driver: SciPy's iterates, its own stopping rules."""
 import numpy as np
+import pytest
 from scipy.optimize import Bounds, minimize
 
+from style_transfer.nst import lbfgsb
 from style_transfer.nst.lbfgsb import _minimize_box_scipy, minimize_box
 
 
@@ -64,3 +66,25 @@ def test_fallback_through_minimize_takes_the_same_points():
     for a, b in zip(direct, fallback):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(x_direct, x_fallback)
+
+
+def steep_quadratic(seen):
+    """1e6 · ||x − 100||² on [0, 255]: a raw gradient step from 50 would leap to the bounds."""
+    def fun(x):
+        seen.append(x.copy())
+        return 1e6 * float(np.sum((x - 100.0) ** 2)), 2e6 * (x - 100.0), False
+
+    return fun
+
+
+@pytest.mark.parametrize("driver", ["setulb", "minimize"])
+def test_first_step_bounds_the_first_trial_and_keeps_converging(driver, monkeypatch):
+    if driver == "minimize":
+        monkeypatch.setattr(lbfgsb, "setulb", None)
+    x0 = np.linspace(40.0, 60.0, 30)
+    raw, scaled = [], []
+    minimize_box(steep_quadratic(raw), x0, 0.0, 255.0, max_evals=12)
+    x = minimize_box(steep_quadratic(scaled), x0, 0.0, 255.0, max_evals=12, first_step=8.0)
+    assert np.abs(raw[1] - x0).max() > 150  # unscaled: straight to the upper bound
+    np.testing.assert_allclose(np.abs(scaled[1] - x0).max(), 8.0)  # the steepest pixel moves 8
+    np.testing.assert_allclose(x, 100.0, atol=1e-3)

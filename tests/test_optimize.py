@@ -56,6 +56,14 @@ def test_lbfgs_is_given_the_0_255_box(extractor, content_small, style_small, mon
     assert calls == [(0.0, 255.0)]
 
 
+@pytest.mark.parametrize("weights", [{}, {"style_weight": 1.0, "content_weight": 1e-3}], ids=["defaults", "article"])
+def test_lbfgs_first_trial_does_not_leap_to_the_box(extractor, content_small, style_small, weights):
+    """The first trial step is scaled to the pixel range: no evaluation of the first few lies above the
+    start (the raw gradient step sent every pixel to 0 or 255, a loss hundreds of times the start's)."""
+    r = stylize(content_small, style_small, StyleConfig(steps=6, **weights), extractor, progress=False)
+    assert max(r.history["total"]) == r.history["total"][0]
+
+
 def test_starts_from_content(extractor, content_small, style_small):
     r = stylize(content_small, style_small, StyleConfig(steps=1, lr=1e-6, optimizer="adam", init="content"), extractor,
                 progress=False)

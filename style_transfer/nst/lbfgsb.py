@@ -20,13 +20,17 @@ NEW_X, FG = 1, 3  # setulb's task codes: a new iterate; evaluate f and g at x
 
 
 def minimize_box(fun: Callable, x0, lower: float, upper: float, max_evals: int, history: int = 10,
-                 max_line_search: int = 20) -> np.ndarray:
+                 max_line_search: int = 20, first_step: float | None = None) -> np.ndarray:
     """Minimise over lower ≤ x ≤ upper with L-BFGS-B from x0.
 
     `fun(x)` returns (value, gradient, stop). The run ends after the evaluation that says stop, or
     after `max_evals` evaluations, and returns that last point evaluated; or it ends when L-BFGS-B
     itself finishes (e.g. its line search fails), and returns its last accepted iterate.
+    `first_step` scales the objective (value and gradient alike, by a constant fixed at x0) so that
+    the first step L-BFGS-B tries moves no variable by more than that (see `_scaled`).
     """
+    if first_step is not None:
+        fun = _scaled(fun, first_step)
     x = np.clip(np.asarray(x0, np.float64).ravel(), lower, upper)
     if setulb is None:
         return _minimize_box_scipy(fun, x, lower, upper, max_evals, history)
@@ -50,6 +54,28 @@ def minimize_box(fun: Callable, x0, lower: float, upper: float, max_evals: int, 
             f, g = value, np.asarray(grad, np.float64).ravel()
         elif task[0] != NEW_X:
             return x
+
+
+def _scaled(fun: Callable, first_step: float) -> Callable:
+    """`fun` times c = first_step / max|gradient at x0|.
+
+    Without curvature pairs yet, L-BFGS-B's first trial is x − gradient (clipped to the box): a step
+    measured in units of the objective, not of x. For a loss in the 1e10s over pixels in [0, 255] it
+    sends every pixel to a bound and the line search spends evaluations backtracking. A constant
+    factor changes nothing else: from the first curvature pair on, L-BFGS-B scales itself (θ = yᵀy/sᵀy).
+    """
+    scale = None
+
+    def scaled(x):
+        nonlocal scale
+        value, grad, stop = fun(x)
+        grad = np.asarray(grad, np.float64)
+        if scale is None:
+            peak = float(np.max(np.abs(grad))) if grad.size else 0.0
+            scale = first_step / peak if peak > 0 else 1.0
+        return value * scale, grad * scale, stop
+
+    return scaled
 
 
 def _minimize_box_scipy(fun, x, lower, upper, max_evals, history):

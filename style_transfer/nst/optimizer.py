@@ -14,6 +14,9 @@ from style_transfer.nst.lbfgsb import minimize_box
 # L-BFGS-B correction pairs: 10 reaches the reference's loss in as few evaluations as 20 and halves
 # the float64 workspace (2·m + 5 image-sized vectors).
 LBFGS_HISTORY = 10
+# Grey levels the steepest pixel moves in L-BFGS-B's first trial (lbfgsb._scaled); the raw gradient step
+# sent every pixel to 0 or 255. Chosen on five pairs among 2–128 (docs/speed.md).
+FIRST_STEP = 96.0
 SKIP_CONTENT_RATIO = 0.01   # content weight / style weight at or below which evaluations may skip content
 CONTENT_SHARE_LIMIT = 0.01  # ... while the content term stays under this share of the loss
 CONTENT_EVERY = 8           # a full evaluation, measuring the content term, every this many
@@ -139,7 +142,7 @@ class ImageOptimizer:
             count += 1
             return values["total"], grad.numpy().ravel(), report(count, values)
 
-        x = minimize_box(fun, self.image.numpy(), 0.0, 255.0, steps, history=LBFGS_HISTORY)
+        x = minimize_box(fun, self.image.numpy(), 0.0, 255.0, steps, history=LBFGS_HISTORY, first_step=FIRST_STEP)
         self.image.assign(x.reshape(self.shape).astype(np.float32))
 
     def current_image(self) -> np.ndarray:

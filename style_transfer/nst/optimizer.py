@@ -32,8 +32,8 @@ class ImageOptimizer:
     `run(init, steps, report)` starts from `init` with fresh optimiser state and calls
     `report(step, {name: float})` after every step (L-BFGS-B: every loss evaluation); a True
     return ends the run. `start_is_content` says `init` is the photo itself (as it is or recoloured),
-    where the content term is at its smallest (ContentGuard). The image stays in [0, 255]: as L-BFGS-B's bounds, or clipped after
-    every Adam update.
+    where the content term is at its smallest (ContentGuard). The image stays in [0, 255]: as
+    L-BFGS-B's bounds, or clipped after every Adam update.
     """
 
     def __init__(self, loss, shape, method: str = "lbfgs", lr: float = 10.0):

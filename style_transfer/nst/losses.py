@@ -5,10 +5,10 @@ content loss = 0.5 · Σ (F_out − F_content)²; total = α·style + β·conten
 """
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import tensorflow as tf
+
+from style_transfer.nst.config import array_digest
 
 
 def _flat_gram(features: tf.Tensor):
@@ -129,7 +129,7 @@ class StyleLoss:
         """Style target: the Gram matrices of one style image (H×W×3, 0–255), or a weighted blend of several."""
         styles = [np.asarray(img, np.float32) for img in (styles if isinstance(styles, (list, tuple)) else [styles])]
         # a batch, the web app and a grid's rows set the same painting again and again: its Grams stand
-        digest = _digest(styles, blend)
+        digest = (tuple(array_digest(img) for img in styles), None if blend is None else tuple(blend))
         if digest == self._style_digest:
             return
         grams = blended_grams(self.network, [tf.convert_to_tensor(img[None]) for img in styles], blend)
@@ -174,11 +174,3 @@ class StyleLoss:
             total = total + (self.content_weight if k == "content" else self.weights[k]) * terms[k]
         return {"total": total, **terms}
 
-
-def _digest(images, blend) -> str:
-    """A digest of the images' shapes and pixels and the blend."""
-    h = hashlib.blake2b(repr(([img.shape for img in images], None if blend is None else list(blend))).encode(),
-                        digest_size=16)
-    for img in images:
-        h.update(np.ascontiguousarray(img).data)
-    return h.hexdigest()

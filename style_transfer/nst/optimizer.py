@@ -169,9 +169,14 @@ class ContentGuard:
         self.weight = weights["content"]
         self.skipping = (getattr(loss, "content_can_be_skipped", False)
                          and self.weight <= SKIP_CONTENT_RATIO * weights["style"])
-        self.count, self.content, self.full = 0, 0.0, 0
+        self.count, self.content = 0, 0.0
         self.first = CONTENT_EVERY if start_is_content else 0  # the first full evaluation while skipping
         self.full_at = []  # which evaluations were full (0-based)
+
+    @property
+    def full(self) -> int:
+        """How many evaluations were full."""
+        return len(self.full_at)
 
     def full_next(self) -> bool:
         return not self.skipping or (self.count >= self.first and (self.count - self.first) % CONTENT_EVERY == 0)
@@ -180,7 +185,6 @@ class ContentGuard:
         """The evaluation's terms as reported (content filled in when it was left out)."""
         self.count += 1
         if full:
-            self.full += 1
             self.full_at.append(self.count - 1)
             self.content = values["content"]
             total = abs(values["total"])

@@ -21,7 +21,7 @@ from style_transfer.media.images import load_array, save_image  # noqa: E402
 
 IMGS, OUT = ROOT / "imgs", ROOT / "docs" / "images"
 CONTENT, STYLE, STYLE2 = IMGS / "chelsea.jpg", IMGS / "GreatWave.png", IMGS / "kandinky.png"
-STRIPS = ("tv", "color", "blend", "scale", "init", "layers", "preset")
+STRIPS = ("tv", "color", "blend", "scale", "pyramid", "init", "layers", "preset")
 
 
 def wrap_label(label: str, width: float, draw: ImageDraw.ImageDraw, font) -> list[str]:
@@ -95,6 +95,9 @@ def main() -> None:
                           (run("B", STYLE2), "B")],
         "scale": lambda: [(content, "content"), (run("scale0.5", style_scale=0.5), "--style-scale 0.5"),
                           (run("default"), "--style-scale 1"), (run("scale2", style_scale=2.0), "--style-scale 2")],
+        "pyramid": lambda: [(content, "content"), (run("default"), "default"),
+                            (run("pyramid1", style_pyramid=1), "--style-pyramid 1"),
+                            (run("pyramid2", style_pyramid=2), "--style-pyramid 2")],
         "init": lambda: [(run("default"), "--init recolored (default)"), (run("icontent", init="content"),
                                                                            "--init content"),
                          (run("noise", init="noise"), "--init noise"), (run("istyle", init="style"), "--init style")],

@@ -35,8 +35,11 @@ def test_explicit_weights_and_other_presets_are_kept_as_given():
     notes = []
     assert make_config(preset="standard", content_weight=2.0, notes=notes).content_weight is None
     assert notes == ["--preset standard adapts the content weight to each pair (instead of the 2 given)"]
+    # no network needed: nothing to measure; given weights get no style pyramid unless it is asked for
     fixed = StyleConfig(content_weight=0.5)
-    assert balance.resolve(fixed, None, None, None) is fixed  # no network needed: nothing to measure
+    assert balance.resolve(fixed, None, None, None) == fixed.replace(style_pyramid=0)
+    asked = StyleConfig(content_weight=0.5, style_pyramid=2)
+    assert balance.resolve(asked, None, None, None) is asked
 
 
 def test_pairs_get_their_own_weight_and_the_run_uses_it(extractor):

@@ -177,9 +177,9 @@ def test_style_scale_changes_style_gram_targets(extractor, content_small):
     assert max(full.shape[:2]) == max(hw) and max(half.shape[:2]) == round(0.5 * max(hw))
     loss, _ = compiled(extractor, StyleConfig(content_weight=0.6), *hw)
     loss.set_style(full)
-    g_full = [g.numpy() for g in loss.target_grams.values()]
+    g_full = [g.numpy() for g in loss.target_grams[0].values()]
     loss.set_style(half)
-    g_half = [g.numpy() for g in loss.target_grams.values()]
+    g_half = [g.numpy() for g in loss.target_grams[0].values()]
     for a, b in zip(g_full, g_half):
         assert a.shape == b.shape
         assert float(tf.reduce_mean(tf.abs(a - b))) > 0.05 * float(tf.reduce_mean(tf.abs(a)))
@@ -192,7 +192,7 @@ def test_the_same_painting_set_again_keeps_its_grams(extractor, content_small, s
     calls = []
     style_features = extractor.style_features
     monkeypatch.setattr(extractor, "style_features", lambda img: calls.append(1) or style_features(img))
-    grams = lambda: [g.numpy() for g in loss.target_grams.values()]  # noqa: E731
+    grams = lambda: [g.numpy() for g in loss.target_grams[0].values()]  # noqa: E731
     other = style_small[::-1].copy()
     loss.set_style(style_small)
     first = grams()
@@ -262,7 +262,7 @@ def test_cli_controls_end_to_end(capsys, tmp_path):
     out, sbs = tmp_path / "out.png", tmp_path / "sbs.png"
     code, _, err = run_main(capsys, "image", CONTENT, STYLE, STYLE2, "-o", out, "--size", 64, "--steps", 2,
                             "--style-blend", "0.7,0.3", "--preserve-color", "histogram", "--tv-weight", 10,
-                            "--init", "noise", "--style-scale", 0.75, "--style-layers", "conv1_1:1,conv2_1:0.5",
+                            "--init", "noise", "--style-scale", 0.75, "--style-pyramid", 2, "--style-layers", "conv1_1:1,conv2_1:0.5",
                             "--content-layers", "conv4_2", "--preset", "strong", "--seed", 3, "--side-by-side", sbs,
                             "--quiet")
     assert code == 0, err
@@ -283,6 +283,8 @@ def test_cli_controls_end_to_end(capsys, tmp_path):
     (["--init", "nowhere.png"], "neither content, recolored, noise, style nor an existing image"),
     (["--style-scale", "-1"], "--style-scale"),
     (["--seed", "-1"], "--seed"),
+    (["--style-pyramid", "4"], "--style-pyramid must be an integer from 0 to 3"),
+    (["--style-pyramid", "two"], "invalid int value"),
 ])
 def test_cli_bad_control_values_exit_2(capsys, tmp_path, args, message):
     out = tmp_path / "out.png"

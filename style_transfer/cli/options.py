@@ -6,9 +6,10 @@ import sys
 from pathlib import Path
 
 from style_transfer.errors import UserInputError
-from style_transfer.nst.config import (AUTO_SCALES_ABOVE, DEFAULT_SIZE, INIT_KINDS, MAX_STYLE_SCALE, OPTIMIZERS,
-                                       DEFAULT_PRESET, PRECISIONS, PRESERVE_COLOR_MODES, PRESETS, StyleConfig,
-                                       make_config, number, parse_scales)
+from style_transfer.nst.config import (AUTO_SCALES_ABOVE, DEFAULT_PRESET, DEFAULT_SIZE, INIT_KINDS,
+                                       MAX_STYLE_PYRAMID, MAX_STYLE_SCALE, OPTIMIZERS, PRECISIONS,
+                                       PRESERVE_COLOR_MODES, PRESETS, StyleConfig, make_config, number,
+                                       parse_scales)
 from style_transfer.nst import device
 from style_transfer.nst.device import DEVICES
 
@@ -106,6 +107,10 @@ def add_control_options(parser) -> None:
     g.add_argument("--style-scale", type=float, default=None, metavar="S",
                    help="style image size relative to the content's working size: smaller gives finer "
                         f"brush strokes, larger coarser ones (0 < S ≤ {MAX_STYLE_SCALE:g}, default 1)")
+    g.add_argument("--style-pyramid", type=int, default=None, metavar="N",
+                   help="also match the painting's statistics on the image averaged down 2×, …, 2^N×: the "
+                        f"painting's larger strokes and patches (0 ≤ N ≤ {MAX_STYLE_PYRAMID}; default: the default "
+                        "balance's choice, 0 with given weights or another preset)")
     g.add_argument("--init", default=DEFAULTS.init, metavar="recolored|content|noise|style|PATH",
                    help="starting image: the content recoloured to the style's colour mean and covariance "
                         "(default: fewer steps to the same loss, and the content kept closer), the content "
@@ -147,7 +152,7 @@ def config_from_args(args, n_styles: int = 1, **overrides) -> StyleConfig:
     files = init_files(args)
     values = {name: getattr(args, name, None) for name in (
         "steps", "optimizer", "lr", "style_weight", "content_weight", "tv_weight", "scales", "style_layers",
-        "content_layers", "style_blend", "style_scale", "preserve_color", "preset", "until_loss")}
+        "content_layers", "style_blend", "style_scale", "style_pyramid", "preserve_color", "preset", "until_loss")}
     values["init"] = load_image(files[0]) if files else getattr(args, "init", None)
     values["seed"] = seed_of(args)
     if hasattr(args, "precision"):  # recorded as resolved, so --settings-from repeats it on any machine

@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from style_transfer.nst.config import DEFAULT_PRESET, DEFAULT_SIZE, PRESETS, StyleConfig
 
+PYRAMID = 0              # style pyramid levels of the default balance (nst/losses.py)
 REFERENCE = 11.5e6       # r at which the standard ratio is used unchanged
 EXPONENT = 2.0
 LIMITS = (0.5, 4.0)      # × the standard ratio: 0.3 … 2.4, between `strong` (0.03) and `balanced` (3)
@@ -55,8 +56,10 @@ def content_weight_for(ratio: float, style_weight: float) -> float:
 
 
 def resolve(config: StyleConfig, network, content, styles) -> StyleConfig:
-    """`config` with a concrete content weight: as given, or (None: the default) adapted to this pair."""
+    """`config` with a concrete content weight and style pyramid: as given, or (None: the default)
+    adapted to this pair, with the default balance's pyramid; given weights get no pyramid unless asked."""
     if config.content_weight is not None:
-        return config
+        return config if config.style_pyramid is not None else config.replace(style_pyramid=0)
     ratio = pair_ratio(network, content, styles, config.style_blend)
-    return config.replace(content_weight=content_weight_for(ratio, config.style_weight))
+    return config.replace(content_weight=content_weight_for(ratio, config.style_weight),
+                          style_pyramid=PYRAMID if config.style_pyramid is None else config.style_pyramid)

@@ -21,6 +21,7 @@ PRESERVE_COLOR_MODES = ("luminance", "histogram")
 INIT_KINDS = ("content", "recolored", "noise", "style")
 PRECISIONS = ("auto", "float32", "bfloat16")  # auto: bfloat16 where the hardware runs it fast (nst.device)
 MAX_STYLE_SCALE = 4.0
+MAX_STYLE_PYRAMID = 3       # levels: the style term down to ⅛ of the image
 # Content/style weight ratios (content_weight = ratio × style_weight), from the photo to the painting.
 # light keeps the photo and adds the painting's texture; balanced keeps the subject's natural look;
 # standard, the default, takes at least as much style as the article's recipe while keeping faces (the
@@ -44,6 +45,8 @@ class StyleConfig:
     defaults (conv1_1 … conv2_2 for style, conv5_2 for content). `init` is recolored (the default: the
     content with the style's colour mean and covariance; the quality panel, docs/quality.md, chose it)
     | content | noise | style or an H×W×3 array (a file is read by the caller: the engine never opens paths).
+    `style_pyramid` is how many levels down (2×, 4×, …) the style term is also taken (nst/losses.py);
+    None: the default balance's choice when the content weight is the default, else 0 (nst/balance.py).
     """
 
     steps: int = 50
@@ -59,6 +62,7 @@ class StyleConfig:
     content_layers: tuple | None = None
     style_blend: tuple | None = None
     style_scale: float = 1.0
+    style_pyramid: int | None = None
     preserve_color: str | None = None
     init: object = "recolored"
     preset: str | None = None
@@ -237,6 +241,14 @@ def make_config(*, n_styles: int = 1, notes: list | None = None, **values) -> St
         if scale > MAX_STYLE_SCALE:
             raise UserInputError(f"--style-scale must be above 0 and at most {MAX_STYLE_SCALE:g}, got {scale:g}")
         v["style_scale"] = scale
+    if "style_pyramid" in v:
+        levels = v["style_pyramid"]
+        if isinstance(levels, str) and levels.strip().isdigit():
+            levels = int(levels)
+        if not (isinstance(levels, (int, np.integer)) and not isinstance(levels, bool)
+                and 0 <= levels <= MAX_STYLE_PYRAMID):
+            raise UserInputError(f"--style-pyramid must be an integer from 0 to {MAX_STYLE_PYRAMID}, got {levels}")
+        v["style_pyramid"] = int(levels)
     if v.get("precision", "auto") not in PRECISIONS:
         raise UserInputError(f"--precision: unknown precision '{v['precision']}' (choose from {', '.join(PRECISIONS)})")
     init = v.get("init", StyleConfig.init)

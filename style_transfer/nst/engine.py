@@ -95,7 +95,7 @@ def compiled(network: FeatureExtractor, config: StyleConfig, height: int, width:
     The content weight must be concrete: a default (None) is resolved for its pair first (`balance.resolve`)."""
     # the content weight is not part of the key: each pair has its own, and the loss holds it in a variable
     key = (config.optimizer, config.lr, config.style_weight, config.tv_weight,
-           config.temporal_weight, config.style_layer_weights, height, width)
+           config.temporal_weight, config.style_layer_weights, config.style_pyramid, height, width)
     cache = network.__dict__.setdefault("_compiled", OrderedDict())
     if key in cache:
         cache.move_to_end(key)

@@ -2,6 +2,11 @@
 
 Gram matrix G = FᵀF / (H·W); style loss = Σ_layers w_l · mean((G_out − G_style)²);
 content loss = 0.5 · Σ (F_out − F_content)²; total = α·style + β·content (+ γ·TV).
+
+Unlike Gatys et al., the style loss may also be taken over a pyramid (as in Snelgrove's multi-scale
+Gram loss): the same style layers on the image and the painting averaged down 2×, 4×, … and summed
+with the full-size term. The default style layers stop at conv2_2, whose receptive field is 16 px; a
+level down they see the painting's strokes at twice that span, which the deeper layers would see.
 """
 from __future__ import annotations
 
@@ -63,6 +68,18 @@ def content_loss(outputs, targets) -> tf.Tensor:
     return tf.add_n([0.5 * tf.reduce_sum(tf.square(f - t)) for f, t in zip(outputs, targets)])
 
 
+def downsample(image, levels: int):
+    """`image` (batch, H, W, C) averaged down 2× `levels` times (an odd row or column is dropped)."""
+    for _ in range(levels):
+        image = tf.nn.avg_pool2d(image, 2, 2, "VALID")
+    return image
+
+
+def pyramid_shape(height: int, width: int, level: int) -> tuple:
+    """(H, W) of the pyramid's `level` for an H×W image."""
+    return height >> level, width >> level
+
+
 def total_variation(image: tf.Tensor) -> tf.Tensor:
     """Total variation of a (batch, H, W, C) image, summed over the batch."""
     return tf.reduce_sum(tf.image.total_variation(image))
@@ -73,14 +90,14 @@ def temporal_loss(image: tf.Tensor, target: tf.Tensor, mask: tf.Tensor) -> tf.Te
     return tf.reduce_sum(mask * tf.square(image - target)) / tf.cast(tf.size(image), image.dtype)
 
 
-def blended_grams(network, images, blend=None) -> dict:
+def blended_grams(network, images, blend=None, level: int = 0) -> dict:
     """{style layer: Gram matrix} of style images ((1, H, W, 3) tensors, 0–255) blended by `blend`
-    (equal by default)."""
+    (equal by default), at the pyramid's `level` (0: as given)."""
     blend = list(blend) if blend is not None else [1.0] * len(images)
     total = float(sum(blend))
     grams = {}
     for img, w in zip(images, blend):
-        feats = network.style_features(img)
+        feats = network.style_features(downsample(img, level))
         for n in network.style_layers:
             g = gram_matrix(feats[n]) * (w / total)
             grams[n] = g if n not in grams else grams[n] + g
@@ -93,7 +110,7 @@ TERMS = ("style", "content", "tv", "temporal")
 class StyleLoss:
     """The weighted objective for one image shape; it owns its targets.
 
-    Targets live in variables (Gram matrices per style layer, features per content layer, the
+    Targets live in variables (Gram matrices per style layer and pyramid level, features per content layer, the
     temporal target and mask), and so does the content weight, so a compiled step serves every image
     and pair of this shape: setting new targets or a new content weight does not retrace. Calling it
     returns the named terms and the weighted total; terms whose weight is 0 are not computed.
@@ -113,8 +130,12 @@ class StyleLoss:
             raise ValueError("style_layer_weights needs one weight per style layer")
         self.layer_weights = [float(w) for w in layer_weights] if layer_weights is not None else None
         shapes = network.output_shapes(height, width)
-        self.target_grams = {n: tf.Variable(tf.zeros((1, shapes[n][-1], shapes[n][-1])), trainable=False)
-                             for n in network.style_layers}
+        levels = int(config.style_pyramid or 0)
+        if min(pyramid_shape(height, width, levels)) < 1:
+            raise ValueError(f"a {width}×{height} image has no style pyramid level {levels}")
+        # one Gram target per style layer and pyramid level (level 0: the image itself)
+        self.target_grams = [{n: tf.Variable(tf.zeros((1, shapes[n][-1], shapes[n][-1])), trainable=False)
+                              for n in network.style_layers} for _ in range(levels + 1)]
         self.target_content = {n: tf.Variable(tf.zeros(shapes[n]), trainable=False) for n in network.content_layers}
         self.temporal_target = tf.Variable(tf.zeros(self.shape), trainable=False)
         self.temporal_mask = tf.Variable(tf.zeros(self.shape[:3] + (1,)), trainable=False)
@@ -132,9 +153,11 @@ class StyleLoss:
         digest = (tuple(array_digest(img) for img in styles), None if blend is None else tuple(blend))
         if digest == self._style_digest:
             return
-        grams = blended_grams(self.network, [tf.convert_to_tensor(img[None]) for img in styles], blend)
-        for n, var in self.target_grams.items():
-            var.assign(grams[n])
+        tensors = [tf.convert_to_tensor(img[None]) for img in styles]
+        for level, targets in enumerate(self.target_grams):
+            grams = blended_grams(self.network, tensors, blend, level)
+            for n, var in targets.items():
+                var.assign(grams[n])
         self._style_digest = digest
 
     def set_content(self, content) -> None:
@@ -159,9 +182,13 @@ class StyleLoss:
         Without content the network runs only as deep as the style layers and "content" is 0."""
         feats = self.network.features(image) if with_content else self.network.style_features(image)
         zero = tf.constant(0.0)
+        style = zero
+        for level, targets in enumerate(self.target_grams):
+            level_feats = feats if level == 0 else self.network.style_features(downsample(image, level))
+            style = style + style_loss([level_feats[n] for n in self.network.style_layers], list(targets.values()),
+                                       self.layer_weights)
         terms = {
-            "style": style_loss([feats[n] for n in self.network.style_layers], list(self.target_grams.values()),
-                                self.layer_weights),
+            "style": style,
             "content": content_loss([feats[n] for n in self.network.content_layers],
                                     list(self.target_content.values())) if with_content else zero,
             "tv": total_variation(image) if self.weights["tv"] else zero,

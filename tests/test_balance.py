@@ -23,8 +23,8 @@ def test_weight_follows_the_pair_ratio_within_the_limits():
     assert balance.content_weight_for(1.5 * ref, 2.0) == pytest.approx(2.0 * standard * 1.5 ** 2)
     assert balance.content_weight_for(100 * ref, 1.0) == pytest.approx(standard * balance.LIMITS[1])
     assert balance.content_weight_for(0.01 * ref, 1.0) == pytest.approx(standard * balance.LIMITS[0])
-    # the limits keep the default between the neighbouring presets on every pair
-    assert PRESETS["strong"] < standard * balance.LIMITS[0] < standard * balance.LIMITS[1] < PRESETS["balanced"]
+    # the limits keep the default above the strong preset and far below the light one on every pair
+    assert PRESETS["strong"] < standard * balance.LIMITS[0] < standard < standard * balance.LIMITS[1] < PRESETS["light"]
 
 
 def test_explicit_weights_and_other_presets_are_kept_as_given():
@@ -58,7 +58,8 @@ def test_pairs_get_their_own_weight_and_the_run_uses_it(extractor):
         np.testing.assert_allclose(history["total"], recombined, rtol=1e-4)
     assert weights["chelsea.jpg"] > PRESETS["standard"] > weights["astronaut.jpg"]
     fixed = stylize(_picture("chelsea.jpg", 96), _picture("gogh_auvert.png", 160),
-                    config.replace(content_weight=PRESETS["standard"]), extractor, progress=False)
+                    config.replace(content_weight=PRESETS["standard"], style_pyramid=balance.PYRAMID), extractor,
+                    progress=False)
     assert runs["chelsea.jpg"].history["content"][-1] < fixed.history["content"][-1]
 
 
@@ -98,6 +99,7 @@ def test_a_new_pair_reuses_the_compiled_steps_with_its_own_weight(extractor, opt
     assert loss.weights["content"] == second.config.content_weight
     # the same run with the weight given explicitly, on steps compiled afresh for it
     fresh = type(net)(net.vgg, net.preprocessing, net.style_layers, net.content_layers, net.description, net.precision)
-    explicit = stylize(astronaut, style, config.replace(content_weight=second.config.content_weight), fresh,
+    explicit = stylize(astronaut, style, config.replace(content_weight=second.config.content_weight,
+                                                        style_pyramid=second.config.style_pyramid), fresh,
                        progress=False)
     np.testing.assert_allclose(second.history["total"], explicit.history["total"], rtol=1e-5)

@@ -6,12 +6,16 @@ d0 is the style loss of the photo itself (how far its statistics are from the pa
 mean square of the photo's content features (how strongly the content term holds it). The default
 content weight therefore scales the standard ratio with the pair:
 
-    content weight = 0.6 × style weight × clip((r / REFERENCE)², 0.5, 4)
+    content weight = 0.6 × style weight × clip((r / REFERENCE)², 0.15, 8)
 
-REFERENCE, the exponent and the limits were chosen on the panel (the limits keep the default between
-the `strong` and `balanced` presets). r is measured on the loss network's default layers with both
-pictures brought to a 320 px working size, whatever the run's size and layers, so a pair gets about the
-same balance at every size. Explicit weights and the other presets are used as given.
+with a one-level style pyramid (nst/losses.py): the default style layers stop at conv2_2, and without
+the pyramid the converged image matched the painting's fine statistics but lagged on its larger
+strokes (Renoir's Moulin de la Galette on every photo); the pyramid pulls those in, and the
+weight's wider range gives back to each pair the content the stronger style term takes. REFERENCE, the
+exponent and the limits were chosen on the panel. r is measured on the loss network's default layers
+(full size, no pyramid) with both pictures brought to a 320 px working size, whatever the run's size
+and layers, so a pair gets about the same balance at every size. Explicit weights and the other
+presets are used as given, without the pyramid unless it is asked for.
 """
 from __future__ import annotations
 
@@ -20,10 +24,10 @@ import tensorflow as tf
 
 from style_transfer.nst.config import DEFAULT_PRESET, DEFAULT_SIZE, PRESETS, StyleConfig
 
-PYRAMID = 0              # style pyramid levels of the default balance (nst/losses.py)
-REFERENCE = 11.5e6       # r at which the standard ratio is used unchanged
+PYRAMID = 1              # style pyramid levels of the default balance (nst/losses.py)
+REFERENCE = 4.8e6        # r at which the standard ratio is used unchanged
 EXPONENT = 2.0
-LIMITS = (0.5, 4.0)      # × the standard ratio: 0.3 … 2.4, between `strong` (0.03) and `balanced` (3)
+LIMITS = (0.15, 8.0)     # × the standard ratio: 0.09 … 4.8, above `strong` (0.03)
 
 
 def _at_balance_size(image, longest: int) -> tf.Tensor:

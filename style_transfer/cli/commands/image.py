@@ -78,8 +78,8 @@ def _remember_arguments(parser) -> None:
 # What --settings-from restores: option dest → the StyleConfig field it comes from (size and seed
 # come from the record itself).
 RECORDED_OPTIONS = ("steps", "optimizer", "lr", "style_weight", "content_weight", "tv_weight", "scales",
-                    "style_layers", "content_layers", "style_blend", "style_scale", "style_pyramid", "preserve_color", "init",
-                    "preset", "until_loss", "precision")
+                    "style_layers", "content_layers", "style_blend", "style_scale", "style_pyramid",
+                    "preserve_color", "init", "preset", "until_loss", "precision")
 
 
 def options_from_record(record: dict, source) -> dict:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
@@ -28,6 +28,7 @@ def main() -> None:
     args = p.parse_args()
 
     import numpy as np
+    from time_to_quality import seconds_per_evaluation
 
     from style_transfer.media.images import load_array
     from style_transfer.nst.config import make_config
@@ -45,14 +46,8 @@ def main() -> None:
             loss.set_style([style])
             loss.set_content(content)
             optimizer.image.assign(content[None])
-            rates = {}
-            for name, step in (("full", optimizer._value_and_grad), ("style-only", optimizer._style_value_and_grad)):
-                step()[1].numpy()  # traced and warmed outside the timing
-                t0 = time.perf_counter()
-                for _ in range(args.repeats):
-                    grad = step()[1]
-                grad.numpy()
-                rates[name] = (time.perf_counter() - t0) / args.repeats
+            rates = {name: seconds_per_evaluation(step, args.repeats) for name, step in (
+                ("full", optimizer._value_and_grad), ("style-only", optimizer._style_value_and_grad))}
             base = base or rates
             print(f"{content.shape[1]}x{content.shape[0]} px, {network.precision}, --style-pyramid {levels}: "
                   f"full {rates['full']:.3f} s ({rates['full'] / base['full']:.2f}×), style-only "

@@ -218,6 +218,17 @@ def forward_flops(network, layers, height: int, width: int) -> float:
     return flops
 
 
+def seconds_per_evaluation(step, repeats: int) -> float:
+    """Mean seconds of one call of a compiled (value, gradient) step, traced and warmed first; the
+    gradient is brought to the host once, after the last call, as the optimiser's loop does."""
+    step()[1].numpy()
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        grad = step()[1]
+    grad.numpy()
+    return (time.perf_counter() - t0) / repeats
+
+
 def step_rates(content, style) -> None:
     """s per evaluation and GFLOP/s of the compiled step at 300×300, per precision, full and style-only."""
     import numpy as np
@@ -237,12 +248,7 @@ def step_rates(content, style) -> None:
         optimizer.image.assign(c[None])
         for name, step, layers in (("full", optimizer._value_and_grad, network.style_layers + network.content_layers),
                                    ("style-only", optimizer._style_value_and_grad, network.style_layers)):
-            step()[1].numpy()
-            t0 = time.perf_counter()
-            for _ in range(5):
-                grad = step()[1]
-            grad.numpy()
-            sec = (time.perf_counter() - t0) / 5
+            sec = seconds_per_evaluation(step, 5)
             flops = forward_flops(network, layers, *c.shape[:2])
             # an evaluation is the forward pass and the input gradient (no weight gradients): ≈ 2 × forward
             print(f"step {precision} {name}: {sec:.3f} s per evaluation, forward {flops / 1e9:.1f} GFLOP, "

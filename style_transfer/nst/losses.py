@@ -182,9 +182,11 @@ class StyleLoss:
         Without content the network runs only as deep as the style layers and "content" is 0."""
         feats = self.network.features(image) if with_content else self.network.style_features(image)
         zero = tf.constant(0.0)
-        style = zero
+        style, level_image, level_feats = zero, image, feats
         for level, targets in enumerate(self.target_grams):
-            level_feats = feats if level == 0 else self.network.style_features(downsample(image, level))
+            if level:  # each level pools the one above it once
+                level_image = downsample(level_image, 1)
+                level_feats = self.network.style_features(level_image)
             style = style + style_loss([level_feats[n] for n in self.network.style_layers], list(targets.values()),
                                        self.layer_weights)
         terms = {

@@ -55,6 +55,30 @@ def test_cache_hit_skips_computation(extractor, tmp_path, calls):
     assert len(calls) == 6  # other settings: a different key for every cell
 
 
+def test_cached_cells_of_another_engine_are_computed_again(extractor, tmp_path, calls, monkeypatch):
+    """The default balance and the optimiser live in the engine's code, not in the settings: a cell cached
+    by another version of the engine (other default weights, another first step) is not served."""
+    from style_transfer.showcase import cache as cache_module
+
+    contents, styles = [_load("chelsea.jpg", 48)], [_load("GreatWave.png", 48)]
+    cache = ResultCache(tmp_path / "cache")
+    for _ in range(2):
+        grid.stylize_grid(contents, styles, extractor, StyleConfig(steps=1), cache=cache, progress=False)
+    assert len(calls) == 1
+    monkeypatch.setattr(grid, "engine_fingerprint", lambda: "another engine")
+    grid.stylize_grid(contents, styles, extractor, StyleConfig(steps=1), cache=cache, progress=False)
+    assert len(calls) == 2
+
+    (tmp_path / "engine").mkdir()
+    source = tmp_path / "engine" / "balance.py"
+    source.write_text("REFERENCE = 4.8e6\n")
+    before = cache_module.engine_fingerprint(tmp_path / "engine")
+    (tmp_path / "engine" / "notes.txt").write_text("not code")
+    assert cache_module.engine_fingerprint.__wrapped__(tmp_path / "engine") == before
+    source.write_text("REFERENCE = 5.0e6\n")
+    assert cache_module.engine_fingerprint.__wrapped__(tmp_path / "engine") != before
+
+
 def test_without_cache_every_cell_is_computed(extractor, calls):
     grid.stylize_grid([_load("chelsea.jpg", 48)], [_load("GreatWave.png", 48)] * 2, extractor,
                       StyleConfig(steps=1), cache=None, progress=False)

@@ -1,12 +1,14 @@
 """On-disk cache of stylised images keyed by (content, style, settings, loss network)."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
 
 import numpy as np
 
+import style_transfer.nst
 from style_transfer.media import images
 from style_transfer.nst.config import array_digest
 
@@ -30,6 +32,17 @@ def extractor_fingerprint(extractor) -> str:
             # first and last values plus the sum: cheap and changes with any checkpoint
             flat = np.asarray(w).ravel()
             h.update(np.array([flat[0], flat[-1], flat.sum(dtype=np.float64)], np.float64).tobytes())
+    return h.hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=None)
+def engine_fingerprint(root: Path = Path(style_transfer.nst.__file__).parent) -> str:
+    """A digest of the engine's source files (style_transfer/nst): the default balance, the optimiser
+    and the losses decide the pixels as much as the settings do, so a result another version of them
+    made is not served as this one's."""
+    h = hashlib.sha256()
+    for path in sorted(Path(root).glob("*.py")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:16]
 
 

@@ -6,7 +6,7 @@ from tqdm.auto import tqdm
 
 from style_transfer.nst.config import StyleConfig
 from style_transfer.nst.engine import stylize
-from style_transfer.showcase.cache import ResultCache, extractor_fingerprint, result_key
+from style_transfer.showcase.cache import ResultCache, engine_fingerprint, extractor_fingerprint, result_key
 
 
 def stylize_grid(contents, styles, network, config: StyleConfig | None = None, *,
@@ -15,7 +15,8 @@ def stylize_grid(contents, styles, network, config: StyleConfig | None = None, *
 
     A column is one style image or a list of style images blended by `config.style_blend` (equal
     weights by default). With a `cache`, a cell whose (content, style, config, loss network) was
-    computed before is read from disk, so adding a style to a grid only computes the new column.
+    computed before by the same engine is read from disk, so adding a style to a grid only computes the
+    new column.
     Cells of one shape share the engine's compiled step.
     """
     config = config or StyleConfig()
@@ -35,7 +36,7 @@ def stylize_grid(contents, styles, network, config: StyleConfig | None = None, *
             key = None
             if cache is not None:
                 key = result_key(contents[i], column[0] if len(column) == 1 else column, cell_config,
-                                 {"extractor": fingerprint})
+                                 {"extractor": fingerprint, "engine": engine_fingerprint()})
                 hit = cache.get(key)
                 if hit is not None:
                     results[i][j] = hit[0]

@@ -30,11 +30,13 @@ SIZE = int(os.environ.get("ST_NB_SIZE", 192))        # longest side of the worki
 STEPS = int(os.environ.get("ST_NB_STEPS", 60))       # optimisation steps per image
 OUT_DIR = os.environ.get("ST_NB_OUT", "notebook_outputs")  # where figures and animations go"""),
     ("code", """import sys
+import warnings
 from pathlib import Path
 
 ROOT = Path.cwd() if (Path.cwd() / "imgs").is_dir() else Path.cwd().parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+warnings.filterwarnings("ignore", message="IProgress not found")  # without ipywidgets tqdm draws text bars
 IMGS = ROOT / "imgs"
 OUT = Path(OUT_DIR)
 OUT.mkdir(parents=True, exist_ok=True)
@@ -163,11 +165,14 @@ def build() -> nbformat.NotebookNode:
 
 def execute(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Run every cell in notebooks/ (figures go to a throw-away folder) and keep the outputs, without the
-    per-run timing metadata, so a rebuild changes the file only where results change."""
+    per-run timing metadata, so a rebuild changes the file only where results change, and without the
+    native log lines TensorFlow writes to the kernel's stderr (the CLI filters the same lines)."""
     import os
     import tempfile
 
     from nbclient import NotebookClient
+
+    from style_transfer.cli.main import NATIVE_LOG_LINE
 
     with tempfile.TemporaryDirectory() as out:
         os.environ["ST_NB_OUT"] = out
@@ -175,6 +180,12 @@ def execute(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                        resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream" and output.name == "stderr":
+                output.text = "".join(line for line in output.text.splitlines(keepends=True)
+                                      if not NATIVE_LOG_LINE.match(line.encode()))
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and not o.text)]
     return nb
 
 

@@ -72,11 +72,12 @@ def test_cached_cells_of_another_engine_are_computed_again(extractor, tmp_path, 
     (tmp_path / "engine").mkdir()
     source = tmp_path / "engine" / "balance.py"
     source.write_text("REFERENCE = 4.8e6\n")
-    before = cache_module.engine_fingerprint(tmp_path / "engine")
+    fingerprint = cache_module.engine_fingerprint.__wrapped__  # the digest itself, not the process's memo
+    before = fingerprint(tmp_path / "engine")
     (tmp_path / "engine" / "notes.txt").write_text("not code")
-    assert cache_module.engine_fingerprint.__wrapped__(tmp_path / "engine") == before
+    assert fingerprint(tmp_path / "engine") == before
     source.write_text("REFERENCE = 5.0e6\n")
-    assert cache_module.engine_fingerprint.__wrapped__(tmp_path / "engine") != before
+    assert fingerprint(tmp_path / "engine") != before
 
 
 def test_without_cache_every_cell_is_computed(extractor, calls):

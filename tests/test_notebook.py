@@ -5,6 +5,7 @@ import nbformat
 import pytest
 
 from paths import ROOT
+from style_transfer.cli.main import NATIVE_LOG_LINE
 
 NOTEBOOK = ROOT / "notebooks" / "style_transfer_examples.ipynb"
 
@@ -16,7 +17,6 @@ def test_notebook_is_stored_executed_and_up_to_date():
     assert [c.execution_count for c in code] == list(range(1, len(code) + 1))  # run in order, top to bottom
     outputs = [o for c in code for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
-    from style_transfer.cli.main import NATIVE_LOG_LINE
     stderr = [line for o in outputs if o.output_type == "stream" for line in o.text.splitlines()]
     assert not [line for line in stderr if NATIVE_LOG_LINE.match(line.encode()) or "IProgress" in line]
     shown = {kind for o in outputs for kind in o.get("data", {}) if kind.startswith("image/")}

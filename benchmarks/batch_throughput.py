@@ -27,7 +27,10 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+if __name__ == "__main__":  # before TensorFlow loads: its C++ log lines go straight to descriptor 2
+    from style_transfer.cli.main import quiet_script
+
+    quiet_script()
 
 from style_transfer.batch.jobs import Manifest, list_images, local_executor, pair_up, run_batch  # noqa: E402
 from style_transfer.nst.config import make_config  # noqa: E402

@@ -16,10 +16,13 @@ import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+if __name__ == "__main__":  # before TensorFlow loads: its C++ log lines go straight to descriptor 2
+    from style_transfer.cli.main import quiet_script
+
+    quiet_script()
 
 import deepforest_voc  # noqa: E402
 import tensorflow as tf  # noqa: E402

@@ -15,8 +15,11 @@ import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if __name__ == "__main__":  # before TensorFlow loads: its C++ log lines go straight to descriptor 2
+    from style_transfer.cli.main import quiet_script
+
+    quiet_script()
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402

@@ -10,14 +10,16 @@ panel's job: `python benchmarks/quality_panel.py ... --variant 'pyramid_1={"styl
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+if __name__ == "__main__":  # before TensorFlow loads: its C++ log lines go straight to descriptor 2
+    from style_transfer.cli.main import quiet_script
+
+    quiet_script()
 
 
 def main() -> None:

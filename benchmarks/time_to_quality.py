@@ -31,9 +31,12 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+if __name__ == "__main__":  # before TensorFlow loads: its C++ log lines go straight to descriptor 2
+    from style_transfer.cli.main import quiet_script
+
+    quiet_script()
 
 # The reference optimises the article's objective; ours must reach its loss on the same objective.
 ARTICLE = {"style_weight": 1.0, "content_weight": 1e-3}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib
 import logging
 import os
@@ -126,6 +127,19 @@ def quiet_libraries() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     for name in ("tensorflow", "absl", "h5py"):
         logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def quiet_script() -> None:
+    """For a script (the benchmarks) what the CLI does for its commands: logging below errors and the
+    native log lines dropped from descriptor 2 until the process exits. Call it before TensorFlow loads."""
+    quiet_libraries()
+    if sys.stderr is None or sys.stderr is not sys.__stderr__:
+        return
+    try:
+        native_filter = NativeLogFilter()
+    except OSError:  # no usable descriptor 2: nothing to filter
+        return
+    atexit.register(native_filter.close)  # forwards what is still in the pipe
 
 
 def main(argv=None) -> int:

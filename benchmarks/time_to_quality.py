@@ -13,10 +13,12 @@ Targets (each printed with seconds, evaluations, final float32 loss, ratio, peak
   1024     `style-transfer image` at 1024 px with the plain defaults: whole process, peak RSS
   video    benchmarks/video_flicker.py at 320×180, 20 frames: s per later frame, warping-error ratio
   step     s per evaluation and GFLOP/s, float32 and bfloat16, full and style-only
+Every target but step runs --repeats times and prints the median with its range.
 
     python benchmarks/time_to_quality.py                  # everything, about 15 minutes on 2 cores
     python benchmarks/time_to_quality.py --only cold warm startup --repeats 3
     python benchmarks/time_to_quality.py --ours-flags "--precision float32"
+    python benchmarks/time_to_quality.py --only 1024 video --repeats 3
 """
 from __future__ import annotations
 
@@ -94,8 +96,9 @@ class Yardstick:
         return evaluate(np.asarray(image, np.float32), self.content, self.style, self.config)["total"]
 
 
-def spread(values) -> str:
-    return f"{statistics.median(values):.1f} (min {min(values):.1f}, max {max(values):.1f})"
+def spread(values, digits: int = 1) -> str:
+    """The median of repeated measurements with their range."""
+    return f"{statistics.median(values):.{digits}f} (min {min(values):.{digits}f}, max {max(values):.{digits}f})"
 
 
 def cold(content, style, tmp: Path, repeats: int, ref_steps: int, ours_flags: str, yardstick) -> dict:
@@ -184,26 +187,35 @@ def startup(repeats: int, precision: str) -> None:
           f"{spread(cols[3])} s (target ≤ 3 s)", flush=True)
 
 
-def large(flags: str) -> None:
-    """chelsea at 1024 px (long side) with the Great Wave, plain defaults, as a process."""
+def large(flags: str, repeats: int) -> None:
+    """chelsea at 1024 px (long side) with the Great Wave, plain defaults, as a process, `repeats` times."""
     out = ROOT / "outputs" / "large_1024.jpg"
     out.parent.mkdir(exist_ok=True)
-    seconds, rss, log = timed_process([sys.executable, "-m", "style_transfer", "image",
-                                       str(ROOT / "imgs" / "chelsea.jpg"), str(ROOT / "imgs" / "GreatWave.png"),
-                                       "-o", str(out), "--size", "1024", *shlex.split(flags)])
-    m = re.search(r"\((\d+) steps, ([\d.]+) s, final loss (\S+)\)", log)
-    print(f"1024 px [{flags or 'defaults'}]: {seconds:.1f} s whole process (target ≤ 45 s), {m.group(1)} evaluations, "
-          f"peak RSS {rss / 2**30:.2f} GiB (target ≤ 2.5 GiB); wrote {out}", flush=True)
+    seconds, rss, evaluations = [], [], set()
+    for _ in range(repeats):
+        s, r, log = timed_process([sys.executable, "-m", "style_transfer", "image",
+                                   str(ROOT / "imgs" / "chelsea.jpg"), str(ROOT / "imgs" / "GreatWave.png"),
+                                   "-o", str(out), "--size", "1024", *shlex.split(flags)])
+        seconds.append(s)
+        rss.append(r / 2**30)
+        evaluations.add(re.search(r"\((\d+) steps, [\d.]+ s, final loss \S+\)", log).group(1))
+    print(f"1024 px [{flags or 'defaults'}]: {spread(seconds)} s whole process (target ≤ 45 s), "
+          f"{'/'.join(sorted(evaluations))} evaluations, peak RSS {spread(rss, 2)} GiB (target ≤ 2.5 GiB); "
+          f"wrote {out}", flush=True)
 
 
-def video(flags: str) -> None:
-    """benchmarks/video_flicker.py at its defaults (320×180, 10 steps a later frame, 60 the first), 20 frames."""
-    _, rss, out = timed_process([sys.executable, str(ROOT / "benchmarks" / "video_flicker.py"), "--frames", "20",
-                                 *shlex.split(flags)])
-    later = re.search(r"coherent.*?([\d.]+) s/frame after the first", out).group(1)
-    ratio = re.search(r"ratio coherent/independent = ([\d.]+)", out).group(1)
-    print(f"video 320×180: {later} s per later frame (target ≤ 2 s), warping-error ratio to --independent "
-          f"{ratio} (target ≤ 0.5), peak RSS {rss / 2**20:.0f} MiB", flush=True)
+def video(flags: str, repeats: int) -> None:
+    """benchmarks/video_flicker.py at its defaults (320×180, 10 steps a later frame, 60 the first), 20 frames,
+    `repeats` times."""
+    later, ratio, rss = [], [], []
+    for _ in range(repeats):
+        _, r, out = timed_process([sys.executable, str(ROOT / "benchmarks" / "video_flicker.py"), "--frames", "20",
+                                   *shlex.split(flags)])
+        later.append(float(re.search(r"coherent.*?([\d.]+) s/frame after the first", out).group(1)))
+        ratio.append(float(re.search(r"ratio coherent/independent = ([\d.]+)", out).group(1)))
+        rss.append(r / 2**20)
+    print(f"video 320×180: {spread(later, 2)} s per later frame (target ≤ 2 s), warping-error ratio to "
+          f"--independent {spread(ratio, 3)} (target ≤ 0.5), peak RSS {spread(rss, 0)} MiB", flush=True)
 
 
 def forward_flops(network, layers, height: int, width: int) -> float:
@@ -281,9 +293,9 @@ def main() -> None:
         if "startup" in args.only:
             startup(args.repeats, precision)
         if "1024" in args.only:
-            large(args.large_flags)
+            large(args.large_flags, args.repeats)
         if "video" in args.only:
-            video(args.video_flags)
+            video(args.video_flags, args.repeats)
         if "step" in args.only:
             step_rates(content, style)
 

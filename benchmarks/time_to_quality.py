@@ -15,7 +15,7 @@ Targets (each printed with seconds, evaluations, final float32 loss, ratio, peak
   step     s per evaluation and GFLOP/s, float32 and bfloat16, full and style-only
 Every target but step runs --repeats times and prints the median with its range.
 
-    python benchmarks/time_to_quality.py                  # everything, about 15 minutes on 2 cores
+    python benchmarks/time_to_quality.py                  # everything, about 40 minutes on 2 cores (float32)
     python benchmarks/time_to_quality.py --only cold warm startup --repeats 3
     python benchmarks/time_to_quality.py --ours-flags "--precision float32"
     python benchmarks/time_to_quality.py --only 1024 video --repeats 3

@@ -129,17 +129,24 @@ def quiet_libraries() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
+def start_native_log_filter() -> NativeLogFilter | None:
+    """A running NativeLogFilter, or None where there is nothing to filter. An in-process caller that
+    replaced sys.stderr (a test capturing it) keeps what it set up."""
+    if sys.stderr is None or sys.stderr is not sys.__stderr__:
+        return None
+    try:
+        return NativeLogFilter()
+    except OSError:  # no usable descriptor 2 (closed, or not a file)
+        return None
+
+
 def quiet_script() -> None:
     """For a script (the benchmarks) what the CLI does for its commands: logging below errors and the
     native log lines dropped from descriptor 2 until the process exits. Call it before TensorFlow loads."""
     quiet_libraries()
-    if sys.stderr is None or sys.stderr is not sys.__stderr__:
-        return
-    try:
-        native_filter = NativeLogFilter()
-    except OSError:  # no usable descriptor 2: nothing to filter
-        return
-    atexit.register(native_filter.close)  # forwards what is still in the pipe
+    native_filter = start_native_log_filter()
+    if native_filter is not None:
+        atexit.register(native_filter.close)  # forwards what is still in the pipe
 
 
 def main(argv=None) -> int:
@@ -148,13 +155,7 @@ def main(argv=None) -> int:
     verbose = getattr(args, "verbose", False)
     if not verbose:
         quiet_libraries()
-    # An in-process caller that replaced sys.stderr (a test capturing it) keeps what it set up.
-    native_filter = None
-    if not verbose and sys.stderr is not None and sys.stderr is sys.__stderr__:
-        try:
-            native_filter = NativeLogFilter()
-        except OSError:  # no usable descriptor 2 (closed, or not a file): nothing to filter
-            native_filter = None
+    native_filter = None if verbose else start_native_log_filter()
     from style_transfer.cli.options import start_device
 
     start_device(args)

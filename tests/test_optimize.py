@@ -146,6 +146,6 @@ def test_large_images_default_to_coarse_to_fine():
     config = StyleConfig(steps=40)
     assert config.scale_plan(200, 300) == [(200, 300, 40)]
     assert config.scale_plan(341, 512) == [(341, 512, 40)]
-    assert config.scale_plan(681, 1024) == [(170, 256, 40), (340, 512, 20), (681, 1024, 10)]
+    assert config.scale_plan(681, 1024) == [(170, 256, 40), (340, 512, 20), (681, 1024, 20)]
     given = config.replace(scales=((0.5, 10), (1.0, None)))
     assert given.scale_plan(681, 1024) == [(340, 512, 10), (681, 1024, 40)]  # an explicit plan is kept

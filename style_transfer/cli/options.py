@@ -59,7 +59,7 @@ def add_optimiser_options(parser, steps: int = DEFAULTS.steps, size: int | None 
                    help="coarse-to-fine: optimise at these fractions of --size in turn, each starting from "
                         "the last result upsampled, N steps each (default: --steps); e.g. 0.5:40,1. "
                         f"Default: 1 (full size only) up to {AUTO_SCALES_ABOVE} px; above, "
-                        "0.25:STEPS,0.5:STEPS/2,1:STEPS/4")
+                        "0.25:STEPS,0.5:STEPS/2,1:STEPS/2")
 
 
 def add_lr_option(group) -> None:

@@ -57,12 +57,18 @@ def photos() -> dict:
     return {k: v.convert("RGB") for k, v in found.items()}
 
 
-def settings() -> dict:
-    from style_transfer.nst.config import PRESETS, StyleConfig, make_config
+# The recipe above 512 px as its rows in docs/quality.md ran: coarse to fine 40/20/10 Adam steps, the
+# project's plan for 40 steps then. Pinned, so the reference stays put when the defaults' plan changes.
+RECIPE_LARGE_SCALES = ((0.25, 40), (0.5, 20), (1.0, 10))
+
+
+def settings(size: int = 320) -> dict:
+    from style_transfer.nst.config import AUTO_SCALES_ABOVE, PRESETS, StyleConfig, make_config
 
     # the original recipe as it ran: Adam from the content itself, in float32
     out = {"recipe": StyleConfig(optimizer="adam", lr=15.0, steps=40, style_weight=1.0, content_weight=1e-3,
-                                 init="content", precision="float32"),
+                                 init="content", precision="float32",
+                                 scales=RECIPE_LARGE_SCALES if size > AUTO_SCALES_ABOVE else None),
            "defaults": StyleConfig()}
     out.update({f"--preset {p}": make_config(preset=p) for p in PRESETS})
     return out
@@ -155,12 +161,14 @@ def main() -> None:
 
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    configs = settings()
-    if args.settings:
-        configs = {k: v for k, v in configs.items() if k in args.settings.split(",")}
-    for variant in args.variant:
-        name, _, changes = variant.partition("=")
-        configs[name] = configs.get("defaults", settings()["defaults"]).replace(**json.loads(changes))
+    def configs(size: int) -> dict:
+        chosen = settings(size)
+        variants = {name: chosen["defaults"].replace(**json.loads(changes))
+                    for name, _, changes in (v.partition("=") for v in args.variant)}
+        if args.settings:
+            chosen = {k: v for k, v in chosen.items() if k in args.settings.split(",")}
+        return {**chosen, **variants}
+
     every = photos()
     chosen = list(every.items())[:args.photos]
     paintings = (PAINTINGS[:int(args.paintings)] if args.paintings.isdigit()
@@ -175,7 +183,7 @@ def main() -> None:
     judge, network = Judge(), default_network()
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
-        rows += run_size(size, pairs, configs, judge, network, out_dir)
+        rows += run_size(size, pairs, configs(size), judge, network, out_dir)
         (out_dir / "rows.json").write_text(json.dumps(rows, indent=1))
     print(report(rows, out_dir, "python benchmarks/quality_panel.py " + " ".join(sys.argv[1:])))
 

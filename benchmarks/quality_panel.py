@@ -62,10 +62,11 @@ def photos() -> dict:
 RECIPE_LARGE_SCALES = ((0.25, 40), (0.5, 20), (1.0, 10))
 
 
-def settings(size: int = 320) -> dict:
+def settings(size: int) -> dict:
     from style_transfer.nst.config import AUTO_SCALES_ABOVE, PRESETS, StyleConfig, make_config
 
-    # the original recipe as it ran: Adam from the content itself, in float32
+    # the original recipe as it ran: Adam from the content itself, in float32; `size` (the working size)
+    # is required, since the recipe's plan depends on it
     out = {"recipe": StyleConfig(optimizer="adam", lr=15.0, steps=40, style_weight=1.0, content_weight=1e-3,
                                  init="content", precision="float32",
                                  scales=RECIPE_LARGE_SCALES if size > AUTO_SCALES_ABOVE else None),

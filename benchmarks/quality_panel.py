@@ -6,7 +6,9 @@ For every photo × painting pair and every setting (the original recipe: Adam lr
 the unstyled photo; content = mean squared conv4_2 distance to the photo), the structure kept (SSIM of
 the luminance's Sobel edges) and the seconds taken. It writes a table (Markdown) and one contact sheet
 per size (photo | painting | recipe | defaults | presets), and says on which pairs the defaults
-dominate the recipe: at least its style gain and at most 0.75× its content distance.
+dominate the recipe: at least its style gain and at most 0.75× its content distance. Each row is
+written as it finishes; the same command run again reuses the finished results (in OUT/results, keyed by
+the pixels, the settings and the engine's source), so a long panel can be stopped and resumed.
 
     python benchmarks/quality_panel.py                         # 8 photos × 6 paintings at 320 and 1024 px
     python benchmarks/quality_panel.py --photos 4 --paintings 3 --sizes 320 --out outputs/panel
@@ -75,13 +77,18 @@ def settings(size: int) -> dict:
     return out
 
 
-def run_size(size: int, pairs, configs, judge, network, out_dir: Path) -> list:
+def run_size(size: int, pairs, configs, judge, network, out_dir: Path, rows: list) -> list:
+    """Every pair × setting at `size`: judged, appended to `rows` and written to rows.json as each
+    finishes, so a run stopped part-way loses nothing finished. A result is stored in out_dir/results
+    (showcase/cache.py, keyed by the pixels, the settings, the loss network and the engine's source), so
+    the same command run again takes the finished results from there and computes only the rest."""
     from style_transfer.figures.layout import Grid, captioned_row
     from style_transfer.media.images import resize_longest, save_image
     from style_transfer.nst.engine import stylize
     from style_transfer.nst.prepare import scale_style
+    from style_transfer.showcase.cache import ResultCache, engine_fingerprint, extractor_fingerprint, result_key
 
-    rows, sheet = [], []
+    cache, fingerprints, done, sheet = ResultCache(out_dir / "results"), {}, [], []
     for photo_name, photo_img, painting in pairs:
         photo = np.asarray(resize_longest(photo_img, size), np.float32)
         style_img = Image.open(ROOT / "imgs" / painting).convert("RGB")
@@ -91,20 +98,39 @@ def run_size(size: int, pairs, configs, judge, network, out_dir: Path) -> list:
         photo_dist = judge.style_distance(photo_feats, style_grams)
         panels = [(photo, [(photo_name, (30, 30, 30))]), (style, [(Path(painting).stem[:18], (30, 30, 30))])]
         for name, config in configs.items():
-            t0 = time.perf_counter()
-            result = stylize(photo, [style_img], config, network, progress=False)
-            seconds = time.perf_counter() - t0
-            m = judge.measure(result.image, photo_feats, photo_dist, style_grams, photo)
-            rows.append({"size": size, "photo": photo_name, "painting": painting, "setting": name,
-                         "seconds": seconds, **m})
-            print(json.dumps(rows[-1]), flush=True)
-            panels.append((result.image, [(name, (30, 30, 30)),
-                                          (f"style {m['style_gain']:.2f} content {m['content_distance'] / 1e3:.1f}k",
-                                           (90, 90, 90))]))
+            layers = (config.style_layers, config.content_layers)
+            if layers not in fingerprints:
+                fingerprints[layers] = extractor_fingerprint(network.with_layers(*layers))
+            key = result_key(photo, np.asarray(style_img, np.float32), config,
+                             {"extractor": fingerprints[layers], "engine": engine_fingerprint()})
+            hit = cache.get(key)
+            if hit is None:
+                t0 = time.perf_counter()
+                image = stylize(photo, [style_img], config, network, progress=False).image
+                seconds = time.perf_counter() - t0
+                cache.put(key, image, {"seconds": seconds})
+            else:
+                image, seconds = hit[0], hit[1]["seconds"]
+            m = judge.measure(image, photo_feats, photo_dist, style_grams, photo)
+            done.append({"size": size, "photo": photo_name, "painting": painting, "setting": name,
+                         "seconds": seconds, **m, "cached": hit is not None})
+            write_rows(out_dir, rows + done)  # before it is printed: a row seen is a row kept
+            print(json.dumps(done[-1]), flush=True)
+            panels.append((image, [(name, (30, 30, 30)),
+                                   (f"style {m['style_gain']:.2f} content {m['content_distance'] / 1e3:.1f}k",
+                                    (90, 90, 90))]))
         sheet.append(captioned_row(panels, height=min(size, 160), gutter=6))
     grid = Grid((max(r.width for r in sheet),), tuple(r.height for r in sheet))
     save_image(grid.compose((r, (k, 0)) for k, r in enumerate(sheet)), out_dir / f"contact_sheet_{size}.jpg")
-    return rows
+    return done
+
+
+def write_rows(out_dir: Path, rows: list) -> None:
+    """rows.json, replaced whole (temp file, then rename): never a half-written file."""
+    from style_transfer.media.images import atomic_output
+
+    with atomic_output(out_dir / "rows.json") as tmp:
+        Path(tmp).write_text(json.dumps(rows, indent=1))
 
 
 def dominates(rows) -> list:
@@ -114,7 +140,9 @@ def dominates(rows) -> list:
     for (size, photo, painting, setting), d in by.items():
         if setting != "defaults":
             continue
-        r = by[(size, photo, painting, "recipe")]
+        r = by.get((size, photo, painting, "recipe"))
+        if r is None:  # run without the recipe: nothing to judge against
+            continue
         ratio = d["content_distance"] / r["content_distance"]
         out.append((size, photo, painting, d["style_gain"] >= r["style_gain"] and ratio <= 0.75,
                     d["style_gain"], r["style_gain"], ratio))
@@ -131,12 +159,13 @@ def report(rows, out_dir: Path, command: str) -> str:
                          f"{np.mean([r['content_distance'] for r in sel]) / 1e3:.1f}k | "
                          f"{np.mean([r['edge_ssim'] for r in sel]):.3f} | {np.mean([r['seconds'] for r in sel]):.1f} |")
     dom = dominates(rows)
-    lines += ["", f"Defaults dominate the recipe (style gain ≥ recipe's, content distance ≤ 0.75× recipe's) on "
-              f"**{sum(d[3] for d in dom)} of {len(dom)}** pairs.", "",
-              "| size | photo | painting | dominates | style gain defaults / recipe | content distance ratio |",
-              "|---|---|---|---|---|---|"]
-    lines += [f"| {s} | {p} | {Path(q).stem} | {'yes' if ok else '**no**'} | {gd:.3f} / {gr:.3f} | {ratio:.2f} |"
-              for s, p, q, ok, gd, gr, ratio in dom]
+    if dom:  # only where the recipe ran too
+        lines += ["", f"Defaults dominate the recipe (style gain ≥ recipe's, content distance ≤ 0.75× recipe's) "
+                  f"on **{sum(d[3] for d in dom)} of {len(dom)}** pairs.", "",
+                  "| size | photo | painting | dominates | style gain defaults / recipe | content distance ratio |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| {s} | {p} | {Path(q).stem} | {'yes' if ok else '**no**'} | {gd:.3f} / {gr:.3f} | "
+                  f"{ratio:.2f} |" for s, p, q, ok, gd, gr, ratio in dom]
     text = "\n".join(lines) + "\n"
     (out_dir / "panel.md").write_text(text)
     return text
@@ -184,8 +213,7 @@ def main() -> None:
     judge, network = Judge(), default_network()
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
-        rows += run_size(size, pairs, configs(size), judge, network, out_dir)
-        (out_dir / "rows.json").write_text(json.dumps(rows, indent=1))
+        rows += run_size(size, pairs, configs(size), judge, network, out_dir, rows)
     print(report(rows, out_dir, "python benchmarks/quality_panel.py " + " ".join(sys.argv[1:])))
 
 

@@ -1,4 +1,5 @@
 """The benchmarks run as scripts: their figures on stdout, no TensorFlow log lines on stderr."""
+import json
 import os
 import subprocess
 import sys
@@ -26,3 +27,24 @@ def test_the_quality_panels_recipe_keeps_the_plan_its_rows_were_taken_with():
                                                                            (681, 1024, 10)]
     assert quality_panel.settings(320)["recipe"].scale_plan(213, 320) == [(213, 320, 40)]
     assert quality_panel.settings(1024)["defaults"].scale_plan(681, 1024)[-1] == (681, 1024, 25)
+
+
+def test_a_quality_panel_stopped_part_way_keeps_its_finished_rows_and_resumes_from_them(tmp_path):
+    command = [sys.executable, str(ROOT / "benchmarks" / "quality_panel.py"), "--pairs",
+               "astronaut:GreatWave.png,chelsea:kandinky.png", "--sizes", "64", "--settings", "defaults",
+               "--out", str(tmp_path)]
+    run = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        first = json.loads(run.stdout.readline())
+    finally:
+        run.kill()  # as a killed worker or a lost machine would stop it
+        run.wait()
+    assert first["cached"] is False
+    assert json.loads((tmp_path / "rows.json").read_text())[0] == first
+
+    again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    rows = [json.loads(line) for line in again.stdout.splitlines() if line.startswith("{")]
+    assert [(r["photo"], r["cached"]) for r in rows] == [("astronaut", True), ("chelsea", False)]
+    assert {k: v for k, v in rows[0].items() if k != "cached"} == {k: v for k, v in first.items() if k != "cached"}
+    assert [r["photo"] for r in json.loads((tmp_path / "rows.json").read_text())] == ["astronaut", "chelsea"]

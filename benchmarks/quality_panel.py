@@ -106,14 +106,16 @@ def run_size(size: int, pairs, configs, judge, network, out_dir: Path, rows: lis
             hit = cache.get(key)
             if hit is None:
                 t0 = time.perf_counter()
-                image = stylize(photo, [style_img], config, network, progress=False).image
-                seconds = time.perf_counter() - t0
-                cache.put(key, image, {"seconds": seconds})
+                result = stylize(photo, [style_img], config, network, progress=False)
+                # the content weight as it ran: the default's is adapted to the pair (nst/balance.py)
+                image, ran = result.image, {"seconds": time.perf_counter() - t0,
+                                            "content_weight": result.config.content_weight}
+                cache.put(key, image, ran)
             else:
-                image, seconds = hit[0], hit[1]["seconds"]
+                image, ran = hit
             m = judge.measure(image, photo_feats, photo_dist, style_grams, photo)
             done.append({"size": size, "photo": photo_name, "painting": painting, "setting": name,
-                         "seconds": seconds, **m, "cached": hit is not None})
+                         **ran, **m, "cached": hit is not None})
             write_rows(out_dir, rows + done)  # before it is printed: a row seen is a row kept
             print(json.dumps(done[-1]), flush=True)
             panels.append((image, [(name, (30, 30, 30)),

@@ -46,5 +46,6 @@ def test_a_quality_panel_stopped_part_way_keeps_its_finished_rows_and_resumes_fr
     assert again.returncode == 0, again.stderr
     rows = [json.loads(line) for line in again.stdout.splitlines() if line.startswith("{")]
     assert [(r["photo"], r["cached"]) for r in rows] == [("astronaut", True), ("chelsea", False)]
+    assert all(r["content_weight"] > 0 for r in rows)  # the default's, adapted to each pair, as it ran
     assert {k: v for k, v in rows[0].items() if k != "cached"} == {k: v for k, v in first.items() if k != "cached"}
     assert [r["photo"] for r in json.loads((tmp_path / "rows.json").read_text())] == ["astronaut", "chelsea"]

@@ -78,10 +78,11 @@ def settings(size: int) -> dict:
 
 
 def run_size(size: int, pairs, configs, judge, network, out_dir: Path, rows: list) -> list:
-    """Every pair × setting at `size`: judged, appended to `rows` and written to rows.json as each
-    finishes, so a run stopped part-way loses nothing finished. A result is stored in out_dir/results
-    (showcase/cache.py, keyed by the pixels, the settings, the loss network and the engine's source), so
-    the same command run again takes the finished results from there and computes only the rest."""
+    """Every pair × setting at `size`, judged; its rows are returned, and written to rows.json after
+    `rows` (the sizes before) as each finishes, so a run stopped part-way loses nothing finished. A
+    result is stored in out_dir/results (showcase/cache.py, keyed by the pixels, the settings, the loss
+    network and the engine's source), so the same command run again takes the finished results from
+    there and computes only the rest."""
     from style_transfer.figures.layout import Grid, captioned_row
     from style_transfer.media.images import resize_longest, save_image
     from style_transfer.nst.engine import stylize
@@ -116,7 +117,8 @@ def run_size(size: int, pairs, configs, judge, network, out_dir: Path, rows: lis
             m = judge.measure(image, photo_feats, photo_dist, style_grams, photo)
             done.append({"size": size, "photo": photo_name, "painting": painting, "setting": name,
                          **ran, **m, "cached": hit is not None})
-            write_rows(out_dir, rows + done)  # before it is printed: a row seen is a row kept
+            # written before it is printed: a row seen is a row kept
+            write_text(out_dir / "rows.json", json.dumps(rows + done, indent=1))
             print(json.dumps(done[-1]), flush=True)
             panels.append((image, [(name, (30, 30, 30)),
                                    (f"style {m['style_gain']:.2f} content {m['content_distance'] / 1e3:.1f}k",
@@ -127,12 +129,12 @@ def run_size(size: int, pairs, configs, judge, network, out_dir: Path, rows: lis
     return done
 
 
-def write_rows(out_dir: Path, rows: list) -> None:
-    """rows.json, replaced whole (temp file, then rename): never a half-written file."""
+def write_text(path: Path, text: str) -> None:
+    """`path` replaced whole (temp file, then rename): never a half-written file."""
     from style_transfer.media.images import atomic_output
 
-    with atomic_output(out_dir / "rows.json") as tmp:
-        Path(tmp).write_text(json.dumps(rows, indent=1))
+    with atomic_output(path) as tmp:
+        Path(tmp).write_text(text)
 
 
 def dominates(rows) -> list:
@@ -169,7 +171,7 @@ def report(rows, out_dir: Path, command: str) -> str:
         lines += [f"| {s} | {p} | {Path(q).stem} | {'yes' if ok else '**no**'} | {gd:.3f} / {gr:.3f} | "
                   f"{ratio:.2f} |" for s, p, q, ok, gd, gr, ratio in dom]
     text = "\n".join(lines) + "\n"
-    (out_dir / "panel.md").write_text(text)
+    write_text(out_dir / "panel.md", text)
     return text
 
 

@@ -87,7 +87,7 @@ def run_size(size: int, pairs, configs, judge, network, out_dir: Path, rows: lis
     from style_transfer.media.images import resize_longest, save_image
     from style_transfer.nst.engine import stylize
     from style_transfer.nst.prepare import scale_style
-    from style_transfer.showcase.cache import ResultCache, engine_fingerprint, extractor_fingerprint, result_key
+    from style_transfer.showcase.cache import ResultCache, run_fingerprint, run_key
 
     cache, fingerprints, done, sheet = ResultCache(out_dir / "results"), {}, [], []
     for photo_name, photo_img, painting in pairs:
@@ -99,11 +99,9 @@ def run_size(size: int, pairs, configs, judge, network, out_dir: Path, rows: lis
         photo_dist = judge.style_distance(photo_feats, style_grams)
         panels = [(photo, [(photo_name, (30, 30, 30))]), (style, [(Path(painting).stem[:18], (30, 30, 30))])]
         for name, config in configs.items():
-            layers = (config.style_layers, config.content_layers)
-            if layers not in fingerprints:
-                fingerprints[layers] = extractor_fingerprint(network.with_layers(*layers))
-            key = result_key(photo, np.asarray(style_img, np.float32), config,
-                             {"extractor": fingerprints[layers], "engine": engine_fingerprint()})
+            if name not in fingerprints:
+                fingerprints[name] = run_fingerprint(network, config)
+            key = run_key(photo, np.asarray(style_img, np.float32), config, fingerprints[name])
             hit = cache.get(key)
             if hit is None:
                 t0 = time.perf_counter()

@@ -60,19 +60,19 @@ def test_cached_cells_of_another_engine_are_computed_again(extractor, tmp_path, 
     by another version of the engine (other default weights, another first step) is not served."""
     from style_transfer.showcase import cache as cache_module
 
+    fingerprint = cache_module.engine_fingerprint.__wrapped__  # the digest itself, not the process's memo
     contents, styles = [_load("chelsea.jpg", 48)], [_load("GreatWave.png", 48)]
     cache = ResultCache(tmp_path / "cache")
     for _ in range(2):
         grid.stylize_grid(contents, styles, extractor, StyleConfig(steps=1), cache=cache, progress=False)
     assert len(calls) == 1
-    monkeypatch.setattr(grid, "engine_fingerprint", lambda: "another engine")
+    monkeypatch.setattr(cache_module, "engine_fingerprint", lambda: "another engine")
     grid.stylize_grid(contents, styles, extractor, StyleConfig(steps=1), cache=cache, progress=False)
     assert len(calls) == 2
 
     (tmp_path / "engine").mkdir()
     source = tmp_path / "engine" / "balance.py"
     source.write_text("REFERENCE = 4.8e6\n")
-    fingerprint = cache_module.engine_fingerprint.__wrapped__  # the digest itself, not the process's memo
     before = fingerprint(tmp_path / "engine")
     (tmp_path / "engine" / "notes.txt").write_text("not code")
     assert fingerprint(tmp_path / "engine") == before

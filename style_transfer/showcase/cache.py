@@ -58,6 +58,17 @@ def result_key(content, style, config, extra: dict | None = None) -> str:
     return h.hexdigest()[:32]
 
 
+def run_fingerprint(network, config) -> str:
+    """extractor_fingerprint of `network` tapped at `config`'s layers: the loss network a run sees."""
+    return extractor_fingerprint(network.with_layers(config.style_layers, config.content_layers))
+
+
+def run_key(content, style, config, network_fingerprint: str) -> str:
+    """result_key of one stylisation: the pixels, the settings, the loss network (`run_fingerprint`)
+    and the engine's source, so no other version of either is served as this one."""
+    return result_key(content, style, config, {"extractor": network_fingerprint, "engine": engine_fingerprint()})
+
+
 def _pixel_digest(arr: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(arr, np.uint8).tobytes()).hexdigest()
 

@@ -6,7 +6,7 @@ from tqdm.auto import tqdm
 
 from style_transfer.nst.config import StyleConfig
 from style_transfer.nst.engine import stylize
-from style_transfer.showcase.cache import ResultCache, engine_fingerprint, extractor_fingerprint, result_key
+from style_transfer.showcase.cache import ResultCache, run_fingerprint, run_key
 
 
 def stylize_grid(contents, styles, network, config: StyleConfig | None = None, *,
@@ -25,8 +25,7 @@ def stylize_grid(contents, styles, network, config: StyleConfig | None = None, *
                for col in styles]
     names = names or ([f"content {i + 1}" for i in range(len(contents))],
                       [f"style {j + 1}" for j in range(len(columns))])
-    fingerprint = extractor_fingerprint(network.with_layers(config.style_layers, config.content_layers)) \
-        if cache is not None else None
+    fingerprint = run_fingerprint(network, config) if cache is not None else None
     results = [[None] * len(columns) for _ in contents]
     cells = [(i, j) for i in range(len(contents)) for j in range(len(columns))]
     with tqdm(cells, desc="grid", unit="cell", disable=not progress) as bar:
@@ -35,8 +34,7 @@ def stylize_grid(contents, styles, network, config: StyleConfig | None = None, *
             cell_config = config if len(column) > 1 else config.replace(style_blend=None)
             key = None
             if cache is not None:
-                key = result_key(contents[i], column[0] if len(column) == 1 else column, cell_config,
-                                 {"extractor": fingerprint, "engine": engine_fingerprint()})
+                key = run_key(contents[i], column[0] if len(column) == 1 else column, cell_config, fingerprint)
                 hit = cache.get(key)
                 if hit is not None:
                     results[i][j] = hit[0]
